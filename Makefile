@@ -1,0 +1,79 @@
+# Session Lab: `make run` serves the site, `make test` runs every check.
+# Both set up what they need first (system packages, .venv, translations,
+# database), so a fresh clone needs nothing else.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+# Local development unless the environment says otherwise.
+export DJANGO_DEBUG ?= 1
+
+.PHONY: run test setup setup-test system-packages system-packages-test messages \
+        compile-messages migrate lessons unit e2e lint format clean
+
+run: setup ## Set everything up and serve http://127.0.0.1:8000/
+	@echo
+	@echo "  Session Lab: open http://$(HOST):$(PORT)/   (Ctrl-C stops it and its Redis)"
+	@echo
+	$(BIN)/python -m tutorial.private_redis -- $(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+test: setup-test ## Set everything up and run lint, checks, unit and browser tests
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/python manage.py check
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	$(BIN)/pytest -m "not e2e" -q
+	$(BIN)/pytest -m e2e -q
+
+unit: setup-test ## Only the fast tests (no browser)
+	$(BIN)/pytest -m "not e2e" -q
+
+e2e: setup-test ## Only the browser tests
+	$(BIN)/pytest -m e2e -q
+
+setup: system-packages $(VENV)/.run-installed compile-messages migrate lessons
+
+setup-test: system-packages-test $(VENV)/.test-installed compile-messages
+
+system-packages:
+	@scripts/system_packages.sh run
+
+system-packages-test:
+	@scripts/system_packages.sh test
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.run-installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.test-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.run-installed
+
+compile-messages: | $(BIN)/python
+	@$(BIN)/python manage.py compilemessages --ignore=.venv --verbosity 0
+
+migrate:
+	$(BIN)/python manage.py migrate --verbosity 0
+
+lessons:
+	$(BIN)/python manage.py load_lessons
+
+messages: ## Refresh locale/uz/LC_MESSAGES/django.po from the code and templates
+	$(BIN)/python manage.py makemessages --locale uz --ignore=.venv --ignore=var --no-obsolete
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format:
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+clean: ## Remove the virtualenv and local data (database, Redis socket)
+	rm -rf $(VENV) var

@@ -1,0 +1,59 @@
+"""Turn a lesson's Markdown into HTML and a table of contents."""
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import markdown
+from django.utils.safestring import SafeString, mark_safe
+from markdown.extensions.toc import slugify_unicode
+
+# Lesson text comes from the repository's content files or from staff in the
+# admin, both trusted, so raw HTML in it is allowed through.
+MARKDOWN_EXTENSIONS = ["fenced_code", "codehilite", "toc", "tables", "admonition", "attr_list"]
+MARKDOWN_EXTENSION_CONFIGS = {
+    # Pygments marks up the code; static/css/pygments.css colours it.
+    "codehilite": {"css_class": "highlight", "guess_lang": False},
+    # slugify_unicode keeps Uzbek letters (oʻ, gʻ) in anchors instead of
+    # dropping them; the ¶ link after each heading makes the anchor visible.
+    "toc": {
+        "slugify": slugify_unicode,
+        "permalink": "#",
+        "permalink_class": "heading-anchor",
+        "permalink_title": "",
+        "toc_depth": "2-3",
+    },
+}
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    anchor: str
+    title: str
+    children: tuple["TocEntry", ...]
+
+
+@dataclass(frozen=True)
+class RenderedMarkdown:
+    html: SafeString
+    toc: tuple[TocEntry, ...]
+
+
+def _toc_entries(tokens: list[dict]) -> tuple[TocEntry, ...]:
+    return tuple(
+        TocEntry(anchor=token["id"], title=token["name"], children=_toc_entries(token["children"]))
+        for token in tokens
+    )
+
+
+@lru_cache(maxsize=256)
+def render_lesson_markdown(text: str) -> RenderedMarkdown:
+    """Render lesson Markdown with highlighted code and anchored headings.
+
+    Cached on the text itself: the same body renders to the same HTML, and an
+    edited body is simply a new cache entry.
+    """
+    converter = markdown.Markdown(
+        extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_EXTENSION_CONFIGS
+    )
+    html = converter.convert(text)
+    return RenderedMarkdown(html=mark_safe(html), toc=_toc_entries(converter.toc_tokens))

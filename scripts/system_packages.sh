@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Make sure the Debian/Ubuntu packages the project needs are installed.
+#   scripts/system_packages.sh run    what `make run` needs
+#   scripts/system_packages.sh test   that, plus Chromium for the browser tests
+# As root it installs what is missing with apt-get; otherwise it prints the
+# exact command to run and stops.
+set -euo pipefail
+
+purpose=${1:-run}
+missing=()
+
+need() {  # need <check command...> -- <package>
+  local package=${*: -1}
+  local check=("${@:1:$#-2}")
+  if ! "${check[@]}" >/dev/null 2>&1; then
+    missing+=("$package")
+  fi
+}
+
+need python3 -c 'import ensurepip, venv' -- python3-venv
+need command -v redis-server -- redis-server
+need command -v msgfmt -- gettext
+if [ "$purpose" = test ]; then
+  need test -x /usr/bin/chromium -- chromium
+fi
+
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+
+command="apt-get install -y --no-install-recommends ${missing[*]}"
+if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "Installing system packages: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  $command >/dev/null
+  # Debian starts a redis-server service on install; the project never uses it.
+else
+  echo "Missing system packages: ${missing[*]}" >&2
+  echo "Install them with:  sudo apt-get update && sudo $command" >&2
+  exit 1
+fi

@@ -1,0 +1,259 @@
+"""Settings for Session Lab.
+
+Every value that differs between a laptop and a server is read from the
+environment in the block below; `.env.example` lists them. The defaults are
+for local development and are safe there: SQLite under `var/`, a private
+Redis started by `make run`. With `DJANGO_DEBUG` off the site refuses to start
+until it is given a real secret key and the host names it answers to.
+"""
+
+import os
+from pathlib import Path
+
+import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
+from django.utils.translation import gettext_lazy as _
+from dotenv import load_dotenv
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+VAR_DIR = BASE_DIR / "var"
+
+# A `.env` file beside manage.py (or the file DJANGO_ENV_FILE names) fills in
+# variables the shell did not set.
+load_dotenv(os.environ.get("DJANGO_ENV_FILE") or BASE_DIR / ".env", override=False)
+
+
+def env_bool(name: str, default: bool) -> bool:
+    """Read a yes/no variable; anything but a clear yes or no is an error."""
+    raw = os.environ.get(name, "").strip().lower()
+    if not raw:
+        return default
+    if raw in {"1", "true", "yes", "on"}:
+        return True
+    if raw in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0 (true/false), not {raw!r}.")
+
+
+def env_list(name: str) -> list[str]:
+    """Read a comma-separated variable into a list, ignoring blanks."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+def env_int(name: str, default: int) -> int:
+    raw = os.environ.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {raw!r}.") from None
+
+
+# --- Environment ------------------------------------------------------------
+# DJANGO_DEBUG            1 for local development (make run sets it), 0 in production.
+# DJANGO_SECRET_KEY       required when DEBUG is off.
+# DJANGO_ALLOWED_HOSTS    comma-separated host names; required when DEBUG is off.
+# DJANGO_HTTPS            the site is served over HTTPS (default: on when DEBUG is off).
+#                         A classroom on a plain-http school network sets it to 0.
+# DATABASE_URL            e.g. postgres://user:pass@host/db; default SQLite in var/.
+# REDIS_URL               the Redis the lab's cache engines use; default: the private
+#                         Redis that `make run` starts on a socket in var/.
+# DJANGO_STATIC_ROOT      where collectstatic writes (default var/static).
+DEBUG = env_bool("DJANGO_DEBUG", default=False)
+
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+if DEBUG:
+    # A fixed key is fine on a developer's machine: nothing signed with it
+    # leaves that machine. It is never used with DEBUG off.
+    SECRET_KEY = SECRET_KEY or "django-insecure-local-development-key-for-session-lab"
+    ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
+else:
+    # The same test as check --deploy's security.W009.
+    if len(SECRET_KEY) < 50 or len(set(SECRET_KEY)) < 5 or SECRET_KEY.startswith("django-insecure"):
+        raise ImproperlyConfigured(
+            "DJANGO_SECRET_KEY must be set to a random string of 50 or more characters "
+            "when DJANGO_DEBUG is off (or set DJANGO_DEBUG=1 for local development)."
+        )
+    if not ALLOWED_HOSTS:
+        raise ImproperlyConfigured(
+            "DJANGO_ALLOWED_HOSTS must list the host names this site answers to "
+            "when DJANGO_DEBUG is off, e.g. DJANGO_ALLOWED_HOSTS=lab.example.org."
+        )
+
+HTTPS = env_bool("DJANGO_HTTPS", default=not DEBUG)
+
+# --- Applications -----------------------------------------------------------
+INSTALLED_APPS = [
+    # modeltranslation patches the admin, so it comes before it.
+    "modeltranslation",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    # Serve static files through whitenoise in development too, so that
+    # development and production behave the same.
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django_htmx",
+    "template_partials",
+    "lessons",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    # After sessions (it reads the language cookie and the session), before
+    # common (so that redirects to /en/ or /uz/ happen first).
+    "django.middleware.locale.LocaleMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
+]
+
+ROOT_URLCONF = "tutorial.urls"
+WSGI_APPLICATION = "tutorial.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+# --- Data -------------------------------------------------------------------
+if not os.environ.get("DATABASE_URL"):
+    VAR_DIR.mkdir(exist_ok=True)
+DATABASES = {
+    "default": dj_database_url.parse(
+        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        conn_health_checks=True,
+    )
+}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# The private Redis of `make run` listens on this socket; it never uses
+# someone else's Redis unless REDIS_URL says so.
+REDIS_URL = os.environ.get("REDIS_URL") or f"unix://{VAR_DIR / 'redis' / 'redis.sock'}"
+CACHES = {
+    # The site's own cache lives in each process; the lab's cache engines
+    # use "redis", the real server learners inspect.
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "redis": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 2},
+    },
+}
+
+# --- The site's own session -------------------------------------------------
+# This site teaches session settings, so its own are chosen with care.
+# Learners set SESSION_COOKIE_NAME and friends for their lab requests; the
+# site's session and CSRF cookies use names of their own so that nothing a
+# learner does in the lab can overwrite them.
+#   - engine "db": progress must survive a Redis restart or eviction, and the
+#     site must keep working while Redis is down (the lab shows that state).
+#   - HttpOnly: page JavaScript never needs the session cookie.
+#   - SameSite=Lax: sent on top-level navigation from other sites (links to
+#     the site keep working), withheld from cross-site POSTs and fetches.
+#   - Secure whenever the site is served over HTTPS. A classroom on plain
+#     http (DJANGO_HTTPS=0) must not set it, or browsers other than on
+#     localhost would drop the cookie and nobody could keep their progress.
+#   - four weeks of idle time, renewed whenever the session is saved: a
+#     course is taken over weeks, and an anonymous learner's progress is tied
+#     to this cookie.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_COOKIE_NAME = "sessionlab_session"
+SESSION_COOKIE_AGE = 60 * 60 * 24 * 28
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = HTTPS
+SESSION_EXPIRE_AT_BROWSER_CLOSE = False
+SESSION_SAVE_EVERY_REQUEST = False
+CSRF_COOKIE_NAME = "sessionlab_csrftoken"
+CSRF_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_NAME = "sessionlab_language"
+LANGUAGE_COOKIE_SECURE = HTTPS
+LANGUAGE_COOKIE_SAMESITE = "Lax"
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+
+# --- HTTPS ------------------------------------------------------------------
+if HTTPS:
+    SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=True)
+    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    # The header alone puts no site on the browsers' preload list; submitting
+    # the domain does. It is on so that check --deploy is clean.
+    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
+if env_bool("DJANGO_BEHIND_PROXY", default=False):
+    # Only behind a proxy that sets this header itself; otherwise a client
+    # could claim to be on HTTPS.
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
+X_FRAME_OPTIONS = "DENY"
+
+# --- Passwords --------------------------------------------------------------
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+# --- Languages --------------------------------------------------------------
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", _("English")),
+    ("uz", _("Uzbek")),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_LANGUAGES = ("en", "uz")
+# An Uzbek field left empty shows the English text rather than nothing; the
+# curriculum tests make sure no lesson relies on that.
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
+# The admin's language tabs need jQuery UI; serve it from the project, not a CDN.
+MODELTRANSLATION_JQUERY_UI_URL = "/static/vendor/jquery-ui/jquery-ui.min.js"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files -----------------------------------------------------------
+STATIC_URL = "/static/"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or VAR_DIR / "static")
+STATICFILES_DIRS = [BASE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": (
+            "django.contrib.staticfiles.storage.StaticFilesStorage"
+            if DEBUG
+            else "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        )
+    },
+}
+WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_AUTOREFRESH = DEBUG
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+}
