@@ -32,5 +32,5 @@ def lesson_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     }
     template_name = "lessons/lesson_detail.html"
     if request.htmx and not request.htmx.boosted:
-        template_name += "#lesson"
+        template_name += "#lesson-swap"
     return render(request, template_name, context)

@@ -228,8 +228,9 @@ MODELTRANSLATION_LANGUAGES = ("en", "uz")
 # An Uzbek field left empty shows the English text rather than nothing; the
 # curriculum tests make sure no lesson relies on that.
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
-# The admin's language tabs need jQuery UI; serve it from the project, not a CDN.
-MODELTRANSLATION_JQUERY_UI_URL = "/static/vendor/jquery-ui/jquery-ui.min.js"
+# The admin's language tabs need jQuery UI; modeltranslation reads this name
+# (without its prefix) and would otherwise load it from a CDN.
+JQUERY_UI_URL = "/static/vendor/jquery-ui/jquery-ui.min.js"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
