@@ -20,7 +20,11 @@ def redis_server(tmp_path_factory):
     server = PrivateRedis(workdir=tmp_path_factory.mktemp("redis"), port=free_loopback_port())
     server.start()
     redis_cache = {**settings.CACHES["redis"], "LOCATION": server.url}
-    with override_settings(CACHES={**settings.CACHES, "redis": redis_cache}):
+    with override_settings(
+        CACHES={**settings.CACHES, "redis": redis_cache},
+        # The lab's file engine writes here, not into the developer's var/.
+        LAB_SESSION_FILE_PATH=tmp_path_factory.mktemp("lab-sessions"),
+    ):
         yield server
     server.stop()
 

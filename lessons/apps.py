@@ -6,3 +6,8 @@ class LessonsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "lessons"
     verbose_name = _("Lessons")
+
+    def ready(self):
+        from lessons.lab import session_settings
+
+        session_settings.install()

@@ -1,10 +1,15 @@
 from django.urls import path
 
 from lessons import views
+from lessons.lab import views as lab_views
 
 app_name = "lessons"
 
 urlpatterns = [
     path("", views.lesson_list, name="lesson_list"),
     path("lessons/<slug:slug>/", views.lesson_detail, name="lesson_detail"),
+    path("lab/", lab_views.lab_page, name="lab"),
+    path("lab/settings/", lab_views.lab_settings, name="lab_settings"),
+    path("lab/reset/", lab_views.lab_reset, name="lab_reset"),
+    path("lab/state.json", lab_views.lab_state, name="lab_state"),
 ]

@@ -60,6 +60,7 @@ def env_int(name: str, default: int) -> int:
 # REDIS_URL               the Redis the lab's cache engines use; default: the private
 #                         Redis that `make run` starts on a socket in var/.
 # DJANGO_STATIC_ROOT      where collectstatic writes (default var/static).
+# LAB_SESSION_FILE_PATH   where the lab's file engine keeps sessions (default var/lab-sessions).
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -207,6 +208,18 @@ if env_bool("DJANGO_BEHIND_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 X_FRAME_OPTIONS = "DENY"
+
+# --- The lab -----------------------------------------------------------------
+# Where the lab's "file" engine writes (SESSION_FILE_PATH for lab requests);
+# several servers sharing a classroom need one shared directory here.
+LAB_SESSION_FILE_PATH = Path(os.environ.get("LAB_SESSION_FILE_PATH") or VAR_DIR / "lab-sessions")
+# The cache alias the lab's cache and cached_db engines use (SESSION_CACHE_ALIAS).
+LAB_SESSION_CACHE_ALIAS = "redis"
+# Cookie names the lab refuses, so a learner's lab cookie can never replace
+# one the site itself depends on.
+LAB_RESERVED_COOKIE_NAMES = (SESSION_COOKIE_NAME, CSRF_COOKIE_NAME, LANGUAGE_COOKIE_NAME)
+# How many lab requests the timeline keeps per learner.
+LAB_TIMELINE_LENGTH = 30
 
 # --- Passwords --------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -2,9 +2,15 @@ from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
 
+from lessons.lab import views as lab_views
+
 urlpatterns = [
     # Outside the language prefix: the switcher posts here from any page.
     path("i18n/", include("django.conf.urls.i18n")),
+    # The lab's own requests live outside the language prefix, at two paths,
+    # so that learners can see SESSION_COOKIE_PATH at work.
+    path("lab/run/", lab_views.lab_action, name="lab_action"),
+    path("lab/shop/run/", lab_views.lab_action, name="lab_action_shop"),
 ]
 
 urlpatterns += i18n_patterns(

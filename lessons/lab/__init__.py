@@ -1,0 +1,1 @@
+"""The live session lab: learners run Django's real session engines with their own settings."""

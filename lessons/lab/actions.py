@@ -1,0 +1,246 @@
+"""What a learner can do to `request.session` in a lab request.
+
+Each action is one real use of Django's session API, run by a view inside
+Django's own SessionMiddleware, and shows the line of Python it ran.
+"""
+
+import datetime
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from io import StringIO
+from typing import Any
+
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.management import call_command
+from django.utils import timezone
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+# Limits that keep one learner from filling the server; generous for lessons
+# (a signed cookie past the browser's 4096-byte limit still fits).
+MAX_KEY_LENGTH = 100
+MAX_VALUE_CHARS = 16_000
+MAX_EXPIRY_SECONDS = 400 * 24 * 60 * 60
+
+
+class ActionInputError(ValueError):
+    """Bad input for an action; `field` names the form field, the message says why."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+
+
+@dataclass
+class ActionInput:
+    key: str = ""
+    value: Any = None
+    seconds: int | None = None
+
+
+@dataclass
+class ActionOutcome:
+    """What the action's Python line gave back, for the learner to see."""
+
+    python: str
+    result: Any = None
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LabAction:
+    name: str
+    label: Promise
+    inputs: tuple[str, ...]
+    run: Callable[[SessionBase, ActionInput], ActionOutcome]
+
+
+def _key_literal(key: str) -> str:
+    return json.dumps(key, ensure_ascii=False)
+
+
+def _python_literal(value: Any) -> str:
+    """The value as Python source (True/None, not JSON's true/null)."""
+    return repr(value)
+
+
+def _set_value(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    session[given.key] = given.value
+    return ActionOutcome(
+        f"request.session[{_key_literal(given.key)}] = {_python_literal(given.value)}"
+    )
+
+
+def _get_value(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    return ActionOutcome(f"request.session.get({_key_literal(given.key)})", session.get(given.key))
+
+
+def _contains(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    return ActionOutcome(f"{_key_literal(given.key)} in request.session", given.key in session)
+
+
+def _delete(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    python = f"del request.session[{_key_literal(given.key)}]"
+    try:
+        del session[given.key]
+    except KeyError:
+        return ActionOutcome(python, error=f"KeyError: {given.key!r}")
+    return ActionOutcome(python)
+
+
+def _pop(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    return ActionOutcome(
+        f"request.session.pop({_key_literal(given.key)}, None)", session.pop(given.key, None)
+    )
+
+
+def _clear(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    session.clear()
+    return ActionOutcome("request.session.clear()")
+
+
+def _flush(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    session.flush()
+    return ActionOutcome("request.session.flush()")
+
+
+def _cycle_key(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    session.cycle_key()
+    return ActionOutcome("request.session.cycle_key()")
+
+
+def _set_expiry_seconds(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    session.set_expiry(given.seconds)
+    return ActionOutcome(f"request.session.set_expiry({given.seconds})")
+
+
+def _set_expiry_zero(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    session.set_expiry(0)
+    return ActionOutcome("request.session.set_expiry(0)")
+
+
+def _set_expiry_none(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    session.set_expiry(None)
+    return ActionOutcome("request.session.set_expiry(None)")
+
+
+def _set_expiry_date(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    moment = (timezone.now() + datetime.timedelta(seconds=given.seconds)).replace(microsecond=0)
+    session.set_expiry(moment)
+    literal = (
+        f"datetime.datetime({moment.year}, {moment.month}, {moment.day}, "
+        f"{moment.hour}, {moment.minute}, {moment.second}, tzinfo=datetime.UTC)"
+    )
+    return ActionOutcome(f"request.session.set_expiry({literal})")
+
+
+def _append_nested(session: SessionBase, given: ActionInput, *, mark_modified: bool):
+    python = f"request.session[{_key_literal(given.key)}].append({_python_literal(given.value)})"
+    if mark_modified:
+        python += "\nrequest.session.modified = True"
+    try:
+        target = session[given.key]
+    except KeyError:
+        return ActionOutcome(python, error=f"KeyError: {given.key!r}")
+    if not isinstance(target, list):
+        type_name = type(target).__name__
+        return ActionOutcome(
+            python, error=f"AttributeError: '{type_name}' object has no attribute 'append'"
+        )
+    target.append(given.value)
+    if mark_modified:
+        session.modified = True
+    return ActionOutcome(python, result=target, extra={"modified": session.modified})
+
+
+def _append_without_modified(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    return _append_nested(session, given, mark_modified=False)
+
+
+def _append_with_modified(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    return _append_nested(session, given, mark_modified=True)
+
+
+def _visit(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    return ActionOutcome("pass  # this view never touches request.session")
+
+
+def _read_only(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    return ActionOutcome("dict(request.session.items())", dict(session.items()))
+
+
+def _clearsessions(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    output = StringIO()
+    call_command("clearsessions", stdout=output, stderr=output)
+    return ActionOutcome('call_command("clearsessions")', result=output.getvalue().strip() or None)
+
+
+ACTIONS = {
+    action.name: action
+    for action in (
+        LabAction("set", _("Set a key"), ("key", "value"), _set_value),
+        LabAction("get", _("Read a key"), ("key",), _get_value),
+        LabAction("contains", _("Is the key there?"), ("key",), _contains),
+        LabAction("delete", _("Delete a key"), ("key",), _delete),
+        LabAction("pop", _("Pop a key"), ("key",), _pop),
+        LabAction(
+            "append",
+            _("Append to a list (no modified)"),
+            ("key", "value"),
+            _append_without_modified,
+        ),
+        LabAction(
+            "append_modified",
+            _("Append to a list, then modified = True"),
+            ("key", "value"),
+            _append_with_modified,
+        ),
+        LabAction("clear", _("clear()"), (), _clear),
+        LabAction("flush", _("flush()"), (), _flush),
+        LabAction("cycle_key", _("cycle_key()"), (), _cycle_key),
+        LabAction("expiry_seconds", _("set_expiry(seconds)"), ("seconds",), _set_expiry_seconds),
+        LabAction("expiry_zero", _("set_expiry(0)"), (), _set_expiry_zero),
+        LabAction("expiry_none", _("set_expiry(None)"), (), _set_expiry_none),
+        LabAction("expiry_date", _("set_expiry(a date)"), ("seconds",), _set_expiry_date),
+        LabAction("visit", _("Visit without touching the session"), (), _visit),
+        LabAction("read", _("Visit that only reads"), (), _read_only),
+        LabAction("clearsessions", _("Run clearsessions"), (), _clearsessions),
+    )
+}
+
+
+def parse_action_input(action: LabAction, data: dict[str, str]) -> ActionInput:
+    """Check the form fields an action needs; raise ActionInputError naming the field."""
+    given = ActionInput()
+    if "key" in action.inputs:
+        key = (data.get("key") or "").strip()
+        if not key:
+            raise ActionInputError("key", _("Give the key, for example cart."))
+        if len(key) > MAX_KEY_LENGTH:
+            raise ActionInputError("key", _("Keep the key under 100 characters."))
+        given.key = key
+    if "value" in action.inputs:
+        raw = data.get("value") or ""
+        if len(raw) > MAX_VALUE_CHARS:
+            raise ActionInputError("value", _("Keep the value under 16,000 characters."))
+        try:
+            given.value = json.loads(raw)
+        except ValueError:
+            raise ActionInputError(
+                "value",
+                _('The value must be JSON, for example 3, "pear", ["apple"] or {"size": 2}.'),
+            ) from None
+    if "seconds" in action.inputs:
+        raw = (data.get("seconds") or "").strip()
+        try:
+            seconds = int(raw)
+        except ValueError:
+            raise ActionInputError("seconds", _("Give a whole number of seconds.")) from None
+        if not 1 <= seconds <= MAX_EXPIRY_SECONDS:
+            raise ActionInputError(
+                "seconds", _("Give between 1 and 34560000 seconds (400 days, the browser limit).")
+            )
+        given.seconds = seconds
+    return given

@@ -1,0 +1,220 @@
+"""Read cookies the way a learner needs to see them.
+
+- `parse_set_cookie`: a Set-Cookie header, attribute by attribute.
+- `decode_signed_cookie`: what a signed_cookies session cookie holds (signed,
+  not encrypted: anyone can read it, nobody can change it unnoticed).
+- `explain_missing_cookie`: when the browser did not send back a cookie the
+  lab set, the browser rules that explain it.
+"""
+
+import base64
+import binascii
+import datetime
+import json
+import zlib
+from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
+from ipaddress import ip_address
+from typing import Any
+
+from django.core import signing
+from django.utils import timezone
+
+# Chromium (like the other browsers, after RFC 6265bis) drops a cookie whose
+# name plus value is longer than this, without any error.
+BROWSER_COOKIE_LIMIT = 4096
+SIGNED_COOKIE_SALT = "django.contrib.sessions.backends.signed_cookies"
+# Hosts that browsers treat as secure origins even over plain http.
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]", "::1"}
+
+
+@dataclass(frozen=True)
+class SetCookie:
+    """One Set-Cookie header, split into its parts."""
+
+    raw: str
+    name: str
+    value: str
+    attributes: dict[str, str | bool]
+
+    @property
+    def is_deletion(self) -> bool:
+        """Django deletes a cookie by sending it empty with Max-Age=0 and a 1970 expiry."""
+        return self.attributes.get("max-age") == "0" or self.value == ""
+
+    @property
+    def max_age(self) -> int | None:
+        raw = self.attributes.get("max-age")
+        try:
+            return int(raw) if isinstance(raw, str) else None
+        except ValueError:
+            return None
+
+    @property
+    def is_session_cookie(self) -> bool:
+        """No Max-Age and no Expires: the browser keeps it until it closes."""
+        return "max-age" not in self.attributes and "expires" not in self.attributes
+
+    def expires_at(self, sent_at: datetime.datetime) -> datetime.datetime | None:
+        """When the browser throws it away (Max-Age wins over Expires, as browsers do)."""
+        if self.max_age is not None:
+            return sent_at + datetime.timedelta(seconds=self.max_age)
+        expires = self.attributes.get("expires")
+        if isinstance(expires, str):
+            try:
+                return parsedate_to_datetime(expires)
+            except (TypeError, ValueError):
+                return None
+        return None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "raw": self.raw,
+            "name": self.name,
+            "value": self.value,
+            "attributes": self.attributes,
+        }
+
+
+def parse_set_cookie(raw: str) -> SetCookie:
+    """Split a Set-Cookie header value ("name=value; Path=/; HttpOnly") into its parts."""
+    first, *rest = raw.split(";")
+    name, _sep, value = first.strip().partition("=")
+    attributes: dict[str, str | bool] = {}
+    for part in rest:
+        key, sep, attribute_value = part.strip().partition("=")
+        if key:
+            attributes[key.lower()] = attribute_value if sep else True
+    return SetCookie(raw=raw, name=name, value=value, attributes=attributes)
+
+
+def decode_signed_cookie(value: str, max_age: int | None) -> dict[str, Any]:
+    """Take a signed_cookies session value apart: payload, timestamp, signature, verdict.
+
+    The payload is decoded without the key, as anyone holding the cookie could.
+    The verdict is what Django's SessionStore would decide with the same age.
+    """
+    parts = value.split(":")
+    decoded: dict[str, Any] = {"valid": False, "compressed": False, "payload": None}
+    if len(parts) != 3:
+        decoded["problem"] = "format"
+        return decoded
+    payload, timestamp, signature = parts
+    decoded.update({"payload_b64": payload, "timestamp_b62": timestamp, "signature": signature})
+    try:
+        decoded["signed_at"] = datetime.datetime.fromtimestamp(
+            signing.b62_decode(timestamp), tz=datetime.UTC
+        ).isoformat()
+    except (ValueError, OverflowError, OSError):
+        decoded["signed_at"] = None
+    try:
+        compressed = payload.startswith(".")
+        data = base64.urlsafe_b64decode(payload.lstrip(".") + "=" * (-len(payload.lstrip(".")) % 4))
+        if compressed:
+            data = zlib.decompress(data)
+        decoded["compressed"] = compressed
+        decoded["payload"] = json.loads(data)
+    except (binascii.Error, ValueError, zlib.error):
+        decoded["problem"] = "payload"
+    try:
+        signing.loads(value, salt=SIGNED_COOKIE_SALT, max_age=max_age)
+    except signing.SignatureExpired:
+        decoded["problem"] = "expired"
+    except (signing.BadSignature, ValueError):
+        decoded.setdefault("problem", "signature")
+    else:
+        decoded["valid"] = True
+    return decoded
+
+
+def _host_without_port(host: str) -> str:
+    if host.startswith("["):
+        return host.split("]")[0] + "]"
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def is_secure_context(host: str, is_https: bool) -> bool:
+    """Would Chromium accept a Secure cookie from this origin?"""
+    return is_https or _host_without_port(host).lower() in LOOPBACK_HOSTS
+
+
+def domain_matches(host: str, domain: str) -> bool:
+    """RFC 6265 domain matching, as browsers apply the Domain attribute."""
+    host = _host_without_port(host).lower()
+    domain = domain.lower().lstrip(".")
+    if host == domain:
+        return True
+    try:
+        ip_address(host.strip("[]"))
+    except ValueError:
+        return host.endswith("." + domain)
+    return False  # an IP address only matches itself
+
+
+def path_matches(request_path: str, cookie_path: str) -> bool:
+    """RFC 6265 path matching: /lab/ matches /lab/run/, not /laboratory/."""
+    if request_path == cookie_path:
+        return True
+    if request_path.startswith(cookie_path):
+        return cookie_path.endswith("/") or request_path[len(cookie_path)] == "/"
+    return False
+
+
+def rejection_reasons(cookie: SetCookie, host: str, is_https: bool) -> list[str]:
+    """Why a browser refuses to store this cookie at all (empty: it stores it)."""
+    reasons = []
+    if len(cookie.name) + len(cookie.value) > BROWSER_COOKIE_LIMIT:
+        reasons.append("too_large")
+    secure = bool(cookie.attributes.get("secure"))
+    if secure and not is_secure_context(host, is_https):
+        reasons.append("secure_on_insecure_origin")
+    samesite = cookie.attributes.get("samesite")
+    if isinstance(samesite, str) and samesite.lower() == "none" and not secure:
+        reasons.append("samesite_none_without_secure")
+    if cookie.name.startswith(("__Secure-", "__Host-")) and not secure:
+        reasons.append("prefix_needs_secure")
+    if cookie.name.startswith("__Host-") and (
+        "domain" in cookie.attributes or cookie.attributes.get("path") != "/"
+    ):
+        reasons.append("host_prefix_rules")
+    domain = cookie.attributes.get("domain")
+    if isinstance(domain, str) and domain and not domain_matches(host, domain):
+        reasons.append("domain_mismatch")
+    return reasons
+
+
+def explain_missing_cookie(
+    cookie: SetCookie,
+    sent_at: datetime.datetime,
+    sent_to_host: str,
+    sent_over_https: bool,
+    request_path: str,
+    request_host: str,
+    now: datetime.datetime | None = None,
+) -> list[str]:
+    """Why a cookie set by an earlier response is not in this request.
+
+    Reasons, most certain first: refused when it arrived (too large, Secure on
+    http, ...), the Domain or Path does not cover this request, it expired. A
+    browser-session cookie with none of these may have gone with a browser
+    restart. An empty list means the browser's rules say it should be here.
+    """
+    now = now or timezone.now()
+    reasons = rejection_reasons(cookie, sent_to_host, sent_over_https)
+    if reasons:
+        return reasons
+    domain = cookie.attributes.get("domain")
+    if isinstance(domain, str) and domain:
+        if not domain_matches(request_host, domain):
+            reasons.append("domain_mismatch")
+    elif _host_without_port(request_host).lower() != _host_without_port(sent_to_host).lower():
+        reasons.append("host_only")
+    path = cookie.attributes.get("path")
+    if isinstance(path, str) and not path_matches(request_path, path):
+        reasons.append("path_mismatch")
+    expires_at = cookie.expires_at(sent_at)
+    if expires_at is not None and expires_at <= now:
+        reasons.append("expired")
+    if not reasons and cookie.is_session_cookie:
+        reasons.append("browser_closed")
+    return reasons

@@ -1,0 +1,70 @@
+"""The session engines a learner can pick in the lab."""
+
+from dataclasses import dataclass
+
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+
+@dataclass(frozen=True)
+class Engine:
+    """One of Django's built-in session engines, as the lab presents it."""
+
+    name: str
+    path: str
+    description: Promise
+    uses_database: bool
+    uses_cache: bool
+    uses_files: bool
+
+    @property
+    def stores_on_server(self) -> bool:
+        return self.uses_database or self.uses_cache or self.uses_files
+
+
+ENGINES = {
+    engine.name: engine
+    for engine in (
+        Engine(
+            "db",
+            "django.contrib.sessions.backends.db",
+            _("A row in the django_session table of the database."),
+            uses_database=True,
+            uses_cache=False,
+            uses_files=False,
+        ),
+        Engine(
+            "file",
+            "django.contrib.sessions.backends.file",
+            _("A file in SESSION_FILE_PATH on the server's disk."),
+            uses_database=False,
+            uses_cache=False,
+            uses_files=True,
+        ),
+        Engine(
+            "cache",
+            "django.contrib.sessions.backends.cache",
+            _("A key in the cache (here: Redis) and nowhere else."),
+            uses_database=False,
+            uses_cache=True,
+            uses_files=False,
+        ),
+        Engine(
+            "cached_db",
+            "django.contrib.sessions.backends.cached_db",
+            _("A database row, with a copy in the cache for fast reads."),
+            uses_database=True,
+            uses_cache=True,
+            uses_files=False,
+        ),
+        Engine(
+            "signed_cookies",
+            "django.contrib.sessions.backends.signed_cookies",
+            _("Nothing on the server: the data travels in the signed cookie itself."),
+            uses_database=False,
+            uses_cache=False,
+            uses_files=False,
+        ),
+    )
+}
+ENGINE_BY_PATH = {engine.path: engine for engine in ENGINES.values()}

@@ -1,0 +1,142 @@
+"""The lab's settings form: Django's session settings, checked before they are used."""
+
+import re
+
+from django import forms
+from django.conf import global_settings, settings
+from django.utils.translation import gettext_lazy as _
+
+from lessons.lab.cookies import domain_matches
+from lessons.lab.engines import ENGINES
+from lessons.models import LabConfig
+
+# Browsers cap a cookie's lifetime at 400 days (RFC 6265bis); a longer
+# SESSION_COOKIE_AGE only changes what the server stores.
+MAX_COOKIE_AGE = 400 * 24 * 60 * 60
+# RFC 6265 cookie-name: a "token", i.e. visible ASCII without separators.
+COOKIE_NAME_PATTERN = re.compile(r"^[!#$&'*+\-.^_`|~0-9A-Za-z]+$")
+COOKIE_PATH_PATTERN = re.compile(r"^/[\x21-\x3a\x3c-\x7e]*$")  # no spaces, controls or ";"
+
+# The line under each field: what it does, and Django's default.
+FIELD_HELP = {
+    "engine": _("Where the session data is kept."),
+    "cookie_age": _(
+        "How long the cookie lives, in seconds (Max-Age), and when the stored session expires."
+    ),
+    "cookie_name": _("The name of the cookie that carries the session key."),
+    "cookie_path": _("The browser sends the cookie only to addresses under this path."),
+    "cookie_domain": _(
+        "Empty: only this exact host gets the cookie. A domain: that domain and its subdomains."
+    ),
+    "cookie_secure": _("Secure: the browser sends the cookie only over HTTPS."),
+    "cookie_httponly": _("HttpOnly: page JavaScript cannot read the cookie (document.cookie)."),
+    "cookie_samesite": _(
+        "Whether the browser sends the cookie with requests that come from other sites."
+    ),
+    "expire_at_browser_close": _(
+        "No Max-Age or Expires: the cookie is gone when the browser closes."
+    ),
+    "save_every_request": _(
+        "Save the session and send the cookie again on every response: a sliding expiry."
+    ),
+}
+
+
+def django_default_display(field_name: str) -> str:
+    """Django's default for a lab field, written as it appears in settings.py."""
+    if field_name == "engine":
+        return repr(global_settings.SESSION_ENGINE)
+    value = getattr(global_settings, LabConfig._meta.get_field(field_name).verbose_name)
+    return repr(value)
+
+
+class LabSettingsForm(forms.ModelForm):
+    """A learner's lab settings. `host` is the host the learner uses, for Domain checks."""
+
+    engine = forms.ChoiceField(
+        label="SESSION_ENGINE",
+        choices=[(name, engine.path) for name, engine in ENGINES.items()],
+    )
+
+    class Meta:
+        model = LabConfig
+        fields = [
+            "engine",
+            "cookie_age",
+            "cookie_name",
+            "cookie_path",
+            "cookie_domain",
+            "cookie_secure",
+            "cookie_httponly",
+            "cookie_samesite",
+            "expire_at_browser_close",
+            "save_every_request",
+        ]
+        widgets = {
+            "cookie_age": forms.NumberInput(attrs={"min": 1, "max": MAX_COOKIE_AGE, "step": 1}),
+            "cookie_samesite": forms.Select,
+        }
+
+    def __init__(self, *args, host: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.host = host
+        self.fields["cookie_age"].min_value = None  # our own message below
+        for name, field in self.fields.items():
+            field.help_text = FIELD_HELP[name]
+            field.required = name in {"engine", "cookie_age", "cookie_name", "cookie_path"}
+            field.error_messages["required"] = _("This setting needs a value.")
+        self.fields["cookie_age"].error_messages["invalid"] = _("Give a whole number of seconds.")
+
+    def clean_cookie_age(self):
+        age = self.cleaned_data["cookie_age"]
+        if age < 1:
+            raise forms.ValidationError(_("Give at least 1 second."))
+        if age > MAX_COOKIE_AGE:
+            raise forms.ValidationError(
+                _("Browsers keep a cookie at most 400 days (34560000 seconds); give less.")
+            )
+        return age
+
+    def clean_cookie_name(self):
+        name = self.cleaned_data["cookie_name"].strip()
+        if not COOKIE_NAME_PATTERN.match(name):
+            raise forms.ValidationError(
+                _(
+                    "A cookie name is letters, digits and - _ . ! # $ & ' * + ^ ` | ~ only: "
+                    "no spaces, no = ; , and no double quotes."
+                )
+            )
+        if name in settings.LAB_RESERVED_COOKIE_NAMES:
+            raise forms.ValidationError(
+                _("%(name)s is the site's own cookie; choose another name (for example sessionid).")
+                % {"name": name}
+            )
+        return name
+
+    def clean_cookie_path(self):
+        path = self.cleaned_data["cookie_path"].strip()
+        if not COOKIE_PATH_PATTERN.match(path):
+            raise forms.ValidationError(
+                _("A cookie path starts with / and has no spaces or semicolons, for example /lab/.")
+            )
+        return path
+
+    def clean_cookie_domain(self):
+        domain = (self.cleaned_data.get("cookie_domain") or "").strip().lower()
+        if not domain:
+            return ""
+        if not re.match(
+            r"^\.?[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$", domain
+        ):
+            raise forms.ValidationError(
+                _("Give a domain name such as example.com, or leave it empty.")
+            )
+        if not domain_matches(self.host, domain):
+            raise forms.ValidationError(
+                _(
+                    "Your browser is on %(host)s; a cookie for %(domain)s could never be sent "
+                    "there, so the browser would refuse it."
+                )
+                % {"host": self.host.rsplit(":", 1)[0], "domain": domain}
+            )
+        return domain

@@ -1,0 +1,297 @@
+"""Run one lab request: a learner's action through Django's own SessionMiddleware.
+
+The path of a lab request:
+
+1. The learner's LabConfig becomes Django session settings for this request
+   only (`lab_session_settings`, see session_settings.py).
+2. A copy of the incoming request gets its own `session` (the site's own
+   session on the original request is untouched), and the lab cookie is
+   hidden from Django if it names a session the lab never gave this learner.
+3. `SessionMiddleware` wraps a tiny view that performs the action; Django
+   loads, saves and sets the cookie exactly as it would in any project.
+4. The response's Set-Cookie, the request's Cookie and what the store now
+   holds are recorded as a LabExchange for the panels and the timeline.
+"""
+
+import copy
+import datetime
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.conf import settings
+from django.contrib.sessions.exceptions import SessionInterrupted
+from django.contrib.sessions.middleware import SessionMiddleware
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+
+from lessons.lab.actions import ActionInput, ActionOutcome, LabAction
+from lessons.lab.cookies import (
+    BROWSER_COOKIE_LIMIT,
+    SetCookie,
+    decode_signed_cookie,
+    explain_missing_cookie,
+    parse_set_cookie,
+    rejection_reasons,
+)
+from lessons.lab.engines import ENGINES
+from lessons.lab.session_settings import lab_session_settings
+from lessons.lab.store import (
+    CACHE_KEY_PREFIXES,
+    REDIS_ERRORS,
+    ensure_file_store,
+    store_snapshot_for,
+)
+from lessons.models import LabConfig, LabExchange, LabSessionKey, Learner
+
+MASKED = "…"
+
+
+@dataclass
+class LabRun:
+    """The outcome of one lab request: Django's response and what was recorded."""
+
+    response: HttpResponse
+    exchange: LabExchange
+    outcome: ActionOutcome | None = None
+    notes: list[dict[str, Any]] = field(default_factory=list)
+
+
+def masked_cookie_header(request: HttpRequest) -> str:
+    """The Cookie header as received, with the values of the site's own cookies hidden.
+
+    The timeline is also served as JSON to instructors' scripts: a learner's
+    site session key must not travel there.
+    """
+    reserved = set(settings.LAB_RESERVED_COOKIE_NAMES)
+    parts = []
+    for part in request.headers.get("Cookie", "").split(";"):
+        name, sep, value = part.strip().partition("=")
+        if not name:
+            continue
+        parts.append(f"{name}={MASKED}" if name in reserved else f"{name}{sep}{value}")
+    return "; ".join(parts)
+
+
+def lab_set_cookies(response: HttpResponse, cookie_name: str) -> list[SetCookie]:
+    """The Set-Cookie headers for the lab cookie, exactly as they go on the wire."""
+    morsel = response.cookies.get(cookie_name)
+    return [parse_set_cookie(morsel.OutputString())] if morsel is not None else []
+
+
+def owns_session_key(learner: Learner, engine_name: str, session_key: str) -> bool:
+    return LabSessionKey.objects.filter(
+        learner=learner, engine=engine_name, session_key=session_key
+    ).exists()
+
+
+def last_cookie_set_by_lab(
+    learner: Learner, cookie_name: str
+) -> tuple[SetCookie, LabExchange] | None:
+    """The most recent Set-Cookie of this cookie name the lab sent this learner."""
+    for exchange in learner.lab_exchanges.exclude(set_cookie_headers=[])[:20]:
+        for raw in exchange.set_cookie_headers:
+            cookie = parse_set_cookie(raw)
+            if cookie.name == cookie_name:
+                return cookie, exchange
+    return None
+
+
+def missing_cookie_note(learner: Learner, config: LabConfig, request: HttpRequest) -> dict | None:
+    """If the browser did not send back the lab cookie it was last given, say why."""
+    found = last_cookie_set_by_lab(learner, config.cookie_name)
+    if found is None:
+        return None
+    cookie, exchange = found
+    if cookie.is_deletion or request.COOKIES.get(cookie.name) == cookie.value:
+        return None
+    sent_to_host = exchange.settings_snapshot.get("_host", request.get_host())
+    reasons = explain_missing_cookie(
+        cookie,
+        sent_at=exchange.created_at,
+        sent_to_host=sent_to_host,
+        sent_over_https=bool(exchange.settings_snapshot.get("_https")),
+        request_path=request.path,
+        request_host=request.get_host(),
+    )
+    return {
+        "code": "cookie_not_returned",
+        "cookie": cookie.name,
+        "value": cookie.value[:40],
+        "reasons": reasons or ["unknown"],
+        "replaced": cookie.name in request.COOKIES,
+    }
+
+
+def _served_from_cache(engine_name: str, session_key: str | None) -> bool | None:
+    """For cached_db: is the session in the cache before the request reads it?"""
+    if engine_name != "cached_db" or not session_key:
+        return None
+    from django.core.cache import caches
+
+    try:
+        return caches[settings.LAB_SESSION_CACHE_ALIAS].has_key(
+            CACHE_KEY_PREFIXES["cached_db"] + session_key
+        )
+    except REDIS_ERRORS:
+        return None
+
+
+def run_lab_action(
+    request: HttpRequest,
+    learner: Learner,
+    config: LabConfig,
+    action: LabAction,
+    given: ActionInput,
+) -> LabRun:
+    """Perform `action` on the learner's lab session, as a real Django request would."""
+    engine = ENGINES[config.engine]
+    cookie_name = config.cookie_name
+    session_settings = config.session_settings()
+    notes: list[dict[str, Any]] = []
+
+    previous = learner.lab_exchanges.first()
+    if previous is not None and previous.settings_snapshot.get("SESSION_ENGINE") != engine.path:
+        notes.append({"code": "engine_changed", "engine": config.engine})
+    missing = missing_cookie_note(learner, config, request)
+    if missing:
+        notes.append(missing)
+
+    lab_request = copy.copy(request)
+    lab_request.COOKIES = dict(request.COOKIES)
+    incoming_key = lab_request.COOKIES.get(cookie_name)
+    if (
+        incoming_key
+        and engine.stores_on_server
+        and not owns_session_key(learner, config.engine, incoming_key)
+    ):
+        # Not a session the lab gave this learner (a typed value, another
+        # engine's key, someone else's): Django must not load it.
+        del lab_request.COOKIES[cookie_name]
+        notes.append({"code": "foreign_cookie", "cookie": cookie_name})
+        incoming_key = None
+
+    outcome_box: dict[str, ActionOutcome] = {}
+
+    def lab_view(inner_request: HttpRequest) -> HttpResponse:
+        outcome_box["outcome"] = action.run(inner_request.session, given)
+        return HttpResponse()
+
+    served_from_cache = _served_from_cache(config.engine, incoming_key)
+    with lab_session_settings(session_settings):
+        if engine.uses_files:
+            ensure_file_store()
+        try:
+            response = SessionMiddleware(lab_view)(lab_request)
+        except SessionInterrupted:
+            # What Django turns into "400 Bad Request": the record vanished
+            # between loading and saving the session.
+            response = HttpResponse(status=400)
+            notes.append({"code": "session_interrupted"})
+        except REDIS_ERRORS:
+            response = HttpResponse(status=503)
+            notes.append({"code": "redis_unreachable"})
+
+    outcome = outcome_box.get("outcome")
+    session = getattr(lab_request, "session", None)
+    loaded = incoming_key and session is not None and session.accessed
+    # Expired, removed by clearsessions or flushed elsewhere: Django found
+    # nothing under that key and started a new, empty session.
+    if (
+        loaded
+        and engine.stores_on_server
+        and action.name not in {"flush", "cycle_key"}
+        and session.session_key != incoming_key
+    ):
+        notes.append({"code": "session_not_found", "cookie": cookie_name})
+    if loaded and served_from_cache is not None:
+        notes.append({"code": "served_from", "store": "cache" if served_from_cache else "database"})
+    if loaded and config.engine == "signed_cookies":
+        verdict = decode_signed_cookie(incoming_key, max_age=config.cookie_age)
+        if not verdict["valid"]:
+            notes.append({"code": "signed_cookie_rejected", "problem": verdict.get("problem")})
+
+    set_cookies = lab_set_cookies(response, cookie_name)
+    for cookie in set_cookies:
+        if cookie.is_deletion:
+            continue
+        if len(cookie.name) + len(cookie.value) > BROWSER_COOKIE_LIMIT:
+            notes.append({"code": "cookie_too_large", "size": len(cookie.name) + len(cookie.value)})
+        for reason in rejection_reasons(cookie, request.get_host(), request.is_secure()):
+            if reason != "too_large":
+                notes.append({"code": "cookie_rejected", "reason": reason})
+
+    current_key = _current_session_key(set_cookies, incoming_key, cookie_name)
+    with transaction.atomic():
+        if engine.stores_on_server and session is not None and session.session_key:
+            for cookie in set_cookies:
+                if not cookie.is_deletion:
+                    LabSessionKey.objects.get_or_create(
+                        learner=learner, engine=config.engine, session_key=cookie.value
+                    )
+        exchange = LabExchange.objects.create(
+            learner=learner,
+            action=action.name,
+            python=outcome.python if outcome else "",
+            path=request.path,
+            status_code=response.status_code,
+            settings_snapshot={
+                **session_settings,
+                "_host": request.get_host(),
+                "_https": request.is_secure(),
+            },
+            cookie_header=masked_cookie_header(request),
+            set_cookie_headers=[cookie.raw for cookie in set_cookies],
+            vary=response.get("Vary", ""),
+            session_key=current_key or "",
+            result=_jsonable(
+                {"value": outcome.result, "error": outcome.error} if outcome else None
+            ),
+            notes=notes,
+            store=_jsonable(_snapshot(config, current_key)),
+        )
+        _trim_timeline(learner)
+    return LabRun(response=response, exchange=exchange, outcome=outcome, notes=notes)
+
+
+def _current_session_key(
+    set_cookies: list[SetCookie], incoming_key: str | None, cookie_name: str
+) -> str | None:
+    """The key the browser holds after this response (for signed cookies: the data)."""
+    for cookie in set_cookies:
+        if cookie.name == cookie_name:
+            return None if cookie.is_deletion else cookie.value
+    return incoming_key
+
+
+def _snapshot(config: LabConfig, session_key: str | None) -> dict:
+    with lab_session_settings(config.session_settings()):
+        return store_snapshot_for(config.engine, config.cookie_name, session_key, config.cookie_age)
+
+
+def store_snapshot_now(learner: Learner, config: LabConfig) -> dict:
+    """What the store holds now for the key of the learner's latest lab exchange."""
+    latest = learner.lab_exchanges.first()
+    key = (
+        latest.session_key
+        if latest and latest.settings_snapshot.get("SESSION_ENGINE") == ENGINES[config.engine].path
+        else None
+    )
+    return _jsonable(_snapshot(config, key or None))
+
+
+def _trim_timeline(learner: Learner) -> None:
+    keep = learner.lab_exchanges.values_list("id", flat=True)[: settings.LAB_TIMELINE_LENGTH]
+    learner.lab_exchanges.exclude(id__in=list(keep)).delete()
+
+
+def _jsonable(value: Any) -> Any:
+    """Make a value safe for a JSONField (datetimes as ISO text, unknown objects as repr)."""
+    if isinstance(value, dict):
+        return {str(key): _jsonable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple | set):
+        return [_jsonable(item) for item in value]
+    if isinstance(value, datetime.datetime | datetime.date):
+        return value.isoformat()
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    return repr(value)

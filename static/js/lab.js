@@ -1,0 +1,61 @@
+// The lab page's few lines of JavaScript. Everything else is htmx.
+// - Send each lab request to the path the learner picked (/lab/run/ or
+//   /lab/shop/run/), so that SESSION_COOKIE_PATH can be seen at work.
+// - Show what page JavaScript can read of the cookies (document.cookie), so
+//   that HttpOnly is visible.
+// - Count Redis TTLs down between requests.
+(function () {
+  "use strict";
+
+  function chosenPath(form) {
+    var checked = form.querySelector("input[data-lab-path]:checked");
+    return checked ? checked.value : form.getAttribute("action");
+  }
+
+  document.addEventListener("htmx:configRequest", function (event) {
+    var form = event.detail.elt.closest ? event.detail.elt.closest("#lab-actions") : null;
+    if (form) {
+      event.detail.path = chosenPath(form);
+    }
+  });
+
+  // Without htmx (or before it loads) the plain form posts to the chosen path too.
+  document.addEventListener("submit", function (event) {
+    if (event.target.id === "lab-actions") {
+      event.target.setAttribute("action", chosenPath(event.target));
+    }
+  }, true);
+
+  function showDocumentCookie() {
+    var output = document.getElementById("document-cookie");
+    var verdict = document.getElementById("document-cookie-verdict");
+    if (!output) {
+      return;
+    }
+    var name = output.getAttribute("data-cookie-name");
+    var cookies = document.cookie;
+    output.textContent = cookies ? "document.cookie = " + JSON.stringify(cookies) : "document.cookie = \"\"";
+    var visible = cookies.split("; ").some(function (pair) {
+      return pair.split("=")[0] === name;
+    });
+    if (verdict) {
+      verdict.textContent = verdict.getAttribute(visible ? "data-visible-text" : "data-hidden-text");
+      verdict.setAttribute("data-visible", visible ? "true" : "false");
+    }
+  }
+
+  function countDown() {
+    document.querySelectorAll("[data-ttl]").forEach(function (element) {
+      var seconds = parseInt(element.getAttribute("data-ttl"), 10);
+      if (seconds > 0) {
+        element.setAttribute("data-ttl", String(seconds - 1));
+        element.textContent = String(seconds - 1);
+      }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", showDocumentCookie);
+  document.addEventListener("htmx:afterSettle", showDocumentCookie);
+  setInterval(countDown, 1000);
+  showDocumentCookie();
+})();
