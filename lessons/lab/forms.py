@@ -80,7 +80,8 @@ class LabSettingsForm(forms.ModelForm):
     def __init__(self, *args, host: str, **kwargs):
         super().__init__(*args, **kwargs)
         self.host = host
-        self.fields["cookie_age"].min_value = None  # our own message below
+        # Our own messages (clean_cookie_age) say why, instead of a bare bound.
+        self.fields["cookie_age"].validators = []
         for name, field in self.fields.items():
             field.help_text = FIELD_HELP[name]
             field.required = name in {"engine", "cookie_age", "cookie_name", "cookie_path"}

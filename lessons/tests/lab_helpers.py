@@ -1,0 +1,62 @@
+"""A learner driving the lab through the test client, as the lab page's forms do."""
+
+from dataclasses import dataclass, field
+
+from django.test import Client
+
+from lessons.lab.cookies import SetCookie, parse_set_cookie
+
+DJANGO_DEFAULT_SETTINGS = {
+    "engine": "db",
+    "cookie_age": "1209600",
+    "cookie_name": "sessionid",
+    "cookie_path": "/",
+    "cookie_domain": "",
+    "cookie_httponly": "on",
+    "cookie_samesite": "Lax",
+}
+
+
+@dataclass
+class LabResponse:
+    status: int  # the status Django's SessionMiddleware gave the lab request
+    set_cookie: SetCookie | None
+    vary: str  # what the lab's SessionMiddleware added (the site's own middleware adds more)
+    html: str
+
+
+@dataclass
+class LabLearner:
+    """One browser using the lab: its own site session and lab cookie jar."""
+
+    client: Client = field(default_factory=Client)
+
+    def configure(self, **overrides) -> None:
+        data = {**DJANGO_DEFAULT_SETTINGS, **{k: v for k, v in overrides.items() if v is not None}}
+        data = {k: v for k, v in data.items() if v is not False}
+        response = self.client.post("/en/lab/settings/", data)
+        assert response.status_code == 302, (
+            "settings were refused: " + response.content.decode()[:500]
+        )
+
+    def do(
+        self, action: str, path: str = "/lab/run/", language: str = "en", **fields
+    ) -> LabResponse:
+        data = {"action": action, "language": language, **{k: str(v) for k, v in fields.items()}}
+        response = self.client.post(path, data, headers={"HX-Request": "true"})
+        assert response.status_code == 200, response.content.decode()[:500]
+        state = self.state()
+        morsel = response.cookies.get(state["settings"]["SESSION_COOKIE_NAME"])
+        return LabResponse(
+            status=int(response["X-Lab-Status"]) if "X-Lab-Status" in response else 200,
+            set_cookie=parse_set_cookie(morsel.OutputString()) if morsel else None,
+            vary=state["latest"]["vary"] if state["latest"] else "",
+            html=response.content.decode(),
+        )
+
+    def state(self) -> dict:
+        return self.client.get("/en/lab/state.json").json()
+
+    def cookie(self, name: str = "sessionid") -> str | None:
+        morsel = self.client.cookies.get(name)
+        return morsel.value if morsel is not None and morsel.value else None
