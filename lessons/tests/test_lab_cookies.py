@@ -14,7 +14,10 @@ from lessons.lab.cookies import (
 )
 
 NOW = datetime.datetime(2026, 11, 23, 12, 0, tzinfo=datetime.UTC)
-DEFAULT = "sessionid=abc; expires=Mon, 07 Dec 2026 12:00:00 GMT; HttpOnly; Max-Age=1209600; Path=/; SameSite=Lax"
+DEFAULT = (
+    "sessionid=abc; expires=Mon, 07 Dec 2026 12:00:00 GMT; HttpOnly; Max-Age=1209600; "
+    "Path=/; SameSite=Lax"
+)
 
 
 def why(

@@ -148,7 +148,7 @@ def test_garbage_lab_cookie_gives_a_fresh_session_not_an_error(learner, engine, 
 def test_a_tampered_signed_cookie_is_rejected_and_explained(learner):
     learner.configure(engine="signed_cookies")
     learner.do("set", key="role", value='"student"')
-    payload, timestamp, signature = learner.cookie().split(":")
+    _payload, timestamp, signature = learner.cookie().split(":")
     import base64
 
     forged = base64.urlsafe_b64encode(b'{"role":"teacher"}').decode().rstrip("=")
