@@ -54,6 +54,17 @@
     });
   }
 
+  // Each swap of the panels is counted on the element, so that a learner's
+  // assistive technology and the browser tests can tell fresh panels apart.
+  var swaps = 0;
+  document.addEventListener("htmx:afterSettle", function () {
+    var panels = document.getElementById("lab-panels");
+    if (panels) {
+      swaps += 1;
+      panels.setAttribute("data-swap-count", String(swaps));
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", showDocumentCookie);
   document.addEventListener("htmx:afterSettle", showDocumentCookie);
   setInterval(countDown, 1000);
