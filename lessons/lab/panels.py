@@ -124,8 +124,14 @@ def cookie_attribute_changes(previous: LabExchange | None, current: LabExchange)
     return changed
 
 
-def store_changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> set[str]:
-    """Dotted paths of store values that differ (e.g. "database.decoded", "cache.ttl")."""
+def store_changes(
+    previous: dict[str, Any] | None, current: dict[str, Any], elapsed_seconds: float = 0
+) -> set[str]:
+    """Dotted paths of store values that differ (e.g. "database.decoded", "cache.ttl").
+
+    `elapsed_seconds` is the time between the two snapshots: a TTL that only
+    counted down by that much is not a change.
+    """
     if not previous:
         return set()
     changed = set()
@@ -134,6 +140,15 @@ def store_changes(previous: dict[str, Any] | None, current: dict[str, Any]) -> s
         for name in set(now_part) | set(before_part):
             if now_part.get(name) != before_part.get(name):
                 changed.add(f"{part}.{name}")
+    ttl_now = (current.get("cache") or {}).get("ttl")
+    ttl_before = (previous.get("cache") or {}).get("ttl")
+    counted_down_only = (
+        ttl_now is not None
+        and ttl_before is not None
+        and abs((ttl_before - elapsed_seconds) - ttl_now) <= 2
+    )
+    if counted_down_only:
+        changed.discard("cache.ttl")
     if current.get("session_key") != previous.get("session_key"):
         changed.add("session_key")
     return changed
@@ -169,7 +184,13 @@ def lab_panels_for(learner: Learner, config: LabConfig) -> dict[str, Any]:
         "latest": exchange_data(latest) if latest else None,
         "changes": {
             "cookie": sorted(cookie_attribute_changes(previous, latest)) if latest else [],
-            "store": sorted(store_changes(previous.store if previous else None, latest.store))
+            "store": sorted(
+                store_changes(
+                    previous.store if previous else None,
+                    latest.store,
+                    (latest.created_at - previous.created_at).total_seconds() if previous else 0,
+                )
+            )
             if latest
             else [],
         },

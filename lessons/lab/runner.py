@@ -268,17 +268,6 @@ def _snapshot(config: LabConfig, session_key: str | None) -> dict:
         return store_snapshot_for(config.engine, config.cookie_name, session_key, config.cookie_age)
 
 
-def store_snapshot_now(learner: Learner, config: LabConfig) -> dict:
-    """What the store holds now for the key of the learner's latest lab exchange."""
-    latest = learner.lab_exchanges.first()
-    key = (
-        latest.session_key
-        if latest and latest.settings_snapshot.get("SESSION_ENGINE") == ENGINES[config.engine].path
-        else None
-    )
-    return _jsonable(_snapshot(config, key or None))
-
-
 def _trim_timeline(learner: Learner) -> None:
     keep = learner.lab_exchanges.values_list("id", flat=True)[: settings.LAB_TIMELINE_LENGTH]
     learner.lab_exchanges.exclude(id__in=list(keep)).delete()

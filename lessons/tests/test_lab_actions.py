@@ -220,3 +220,30 @@ def test_the_panels_show_the_store_and_the_cookie(learner):
     assert store["cache"]["decoded"] == {"cart": ["apple"]}
     assert 1209500 < store["cache"]["ttl"] <= 1209600
     json.dumps(state)  # the JSON view serves plain JSON
+
+
+def test_what_changed_since_the_previous_request_is_highlighted(learner):
+    learner.configure(engine="cache")
+    learner.do("set", key="cart", value="[1]")
+    learner.do("expiry_seconds", seconds=60)
+    changes = learner.state()["changes"]
+    assert "max-age" in changes["cookie"]
+    assert "value" not in changes["cookie"], "same key, same value"
+    assert "cache.ttl" in changes["store"], "the TTL jumped from two weeks to a minute"
+
+    learner.do("set", key="cart", value="[1, 2]")
+    changes = learner.state()["changes"]
+    assert "cache.decoded" in changes["store"]
+    assert "max-age" not in changes["cookie"]
+
+    learner.do("get", key="cart")
+    changes = learner.state()["changes"]
+    assert changes["cookie"] == [], "no Set-Cookie, nothing to compare"
+    assert changes["store"] == [], "reading changes nothing; the TTL only counted down"
+
+    learner.do("cycle_key")
+    changes = learner.state()["changes"]
+    assert "value" in changes["cookie"]
+    assert "session_key" in changes["store"]
+    html = learner.client.get("/en/lab/").content.decode()
+    assert 'class="raw-header changed"' in html
