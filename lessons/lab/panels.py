@@ -93,6 +93,8 @@ def note_messages(note: dict[str, Any]) -> list[str]:
             "The session record vanished while this request ran (SessionInterrupted): Django "
             "answers 400 Bad Request and sends no cookie."
         ),
+        "engine_error": _("The session engine raised an error: %(error)s")
+        % {"error": note.get("error", "?")},
         "cookie_too_large": _(
             "The cookie is %(size)s bytes (name + value); browsers drop cookies over 4096 bytes "
             "without a word. Keep less data in a signed-cookie session."

@@ -15,6 +15,7 @@ The path of a lab request:
 
 import copy
 import datetime
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,7 @@ from lessons.lab.store import (
 from lessons.models import LabConfig, LabExchange, LabSessionKey, Learner
 
 MASKED = "…"
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -190,6 +192,13 @@ def run_lab_action(
         except REDIS_ERRORS:
             response = HttpResponse(status=503)
             notes.append({"code": "redis_unreachable"})
+        except Exception as error:
+            # In a project this would be a 500 page; in the lab it is a result
+            # to read, and the rest of the page keeps working.
+            logger.exception("lab action %s failed on engine %s", action.name, config.engine)
+            response = HttpResponse(status=500)
+            detail = f"{type(error).__name__}: {error}"[:300]
+            notes.append({"code": "engine_error", "error": detail})
 
     outcome = outcome_box.get("outcome")
     session = getattr(lab_request, "session", None)
