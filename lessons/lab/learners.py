@@ -18,7 +18,9 @@ def learner_for(request: HttpRequest) -> Learner:
     learner = None
     if public_id:
         try:
-            learner = Learner.objects.filter(public_id=public_id).first()
+            learner = (
+                Learner.objects.select_related("lab_config").filter(public_id=public_id).first()
+            )
         except ValidationError:
             learner = None
     if learner is None:
@@ -28,5 +30,9 @@ def learner_for(request: HttpRequest) -> Learner:
 
 
 def lab_config_for(learner: Learner) -> LabConfig:
-    config, _created = LabConfig.objects.get_or_create(learner=learner)
-    return config
+    """The learner's lab settings; Django's defaults for a learner who has none yet."""
+    try:
+        return learner.lab_config
+    except LabConfig.DoesNotExist:
+        config, _created = LabConfig.objects.get_or_create(learner=learner)
+        return config

@@ -22,7 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.db import transaction
+from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
 
 from lessons.lab.actions import ActionInput, ActionOutcome, LabAction
@@ -45,6 +45,9 @@ from lessons.lab.store import (
 from lessons.models import LabConfig, LabExchange, LabSessionKey, Learner
 
 MASKED = "…"
+# The timeline is trimmed on every TRIM_EVERY-th exchange, not on each one:
+# it may hold a few more than LAB_TIMELINE_LENGTH for a while, which nobody sees.
+TRIM_EVERY = 10
 logger = logging.getLogger(__name__)
 
 
@@ -86,11 +89,28 @@ def owns_session_key(learner: Learner, engine_name: str, session_key: str) -> bo
     ).exists()
 
 
+@dataclass(frozen=True)
+class RecentExchange:
+    """The few columns of an earlier exchange that the next request needs."""
+
+    created_at: datetime.datetime
+    settings_snapshot: dict[str, Any]
+    set_cookie_headers: list[str]
+
+
+def recent_exchanges(learner: Learner, count: int = 20) -> list[RecentExchange]:
+    """The learner's latest exchanges, newest first, in one query."""
+    rows = learner.lab_exchanges.values_list(
+        "created_at", "settings_snapshot", "set_cookie_headers"
+    )
+    return [RecentExchange(*row) for row in rows[:count]]
+
+
 def last_cookie_set_by_lab(
-    learner: Learner, cookie_name: str
-) -> tuple[SetCookie, LabExchange] | None:
+    recent: list[RecentExchange], cookie_name: str
+) -> tuple[SetCookie, RecentExchange] | None:
     """The most recent Set-Cookie of this cookie name the lab sent this learner."""
-    for exchange in learner.lab_exchanges.exclude(set_cookie_headers=[])[:20]:
+    for exchange in recent:
         for raw in exchange.set_cookie_headers:
             cookie = parse_set_cookie(raw)
             if cookie.name == cookie_name:
@@ -98,9 +118,11 @@ def last_cookie_set_by_lab(
     return None
 
 
-def missing_cookie_note(learner: Learner, config: LabConfig, request: HttpRequest) -> dict | None:
+def missing_cookie_note(
+    recent: list[RecentExchange], config: LabConfig, request: HttpRequest
+) -> dict | None:
     """If the browser did not send back the lab cookie it was last given, say why."""
-    found = last_cookie_set_by_lab(learner, config.cookie_name)
+    found = last_cookie_set_by_lab(recent, config.cookie_name)
     if found is None:
         return None
     cookie, exchange = found
@@ -138,6 +160,46 @@ def _served_from_cache(engine_name: str, session_key: str | None) -> bool | None
         return None
 
 
+def respond_through_session_middleware(
+    lab_request: HttpRequest,
+    session_settings: dict[str, Any],
+    action: LabAction,
+    given: ActionInput,
+) -> tuple[HttpResponse, ActionOutcome | None, list[dict[str, Any]]]:
+    """The heart of a lab request: Django's SessionMiddleware around the action.
+
+    Runs with `session_settings` for this request only and returns Django's
+    response, what the action gave back, and notes for failures a real
+    project would turn into an error page (400, 500, Redis down).
+    """
+    outcome_box: dict[str, ActionOutcome] = {}
+    notes: list[dict[str, Any]] = []
+
+    def lab_view(inner_request: HttpRequest) -> HttpResponse:
+        outcome_box["outcome"] = action.run(inner_request.session, given)
+        return HttpResponse()
+
+    with lab_session_settings(session_settings):
+        try:
+            response = SessionMiddleware(lab_view)(lab_request)
+        except SessionInterrupted:
+            # What Django turns into "400 Bad Request": the record vanished
+            # between loading and saving the session.
+            response = HttpResponse(status=400)
+            notes.append({"code": "session_interrupted"})
+        except REDIS_ERRORS:
+            response = HttpResponse(status=503)
+            notes.append({"code": "redis_unreachable"})
+        except Exception as error:
+            # In a project this would be a 500 page; in the lab it is a result
+            # to read, and the rest of the page keeps working.
+            logger.exception("lab action %s failed", action.name)
+            response = HttpResponse(status=500)
+            detail = f"{type(error).__name__}: {error}"[:300]
+            notes.append({"code": "engine_error", "error": detail})
+    return response, outcome_box.get("outcome"), notes
+
+
 def run_lab_action(
     request: HttpRequest,
     learner: Learner,
@@ -151,10 +213,10 @@ def run_lab_action(
     session_settings = config.session_settings()
     notes: list[dict[str, Any]] = []
 
-    previous = learner.lab_exchanges.first()
-    if previous is not None and previous.settings_snapshot.get("SESSION_ENGINE") != engine.path:
+    recent = recent_exchanges(learner)
+    if recent and recent[0].settings_snapshot.get("SESSION_ENGINE") != engine.path:
         notes.append({"code": "engine_changed", "engine": config.engine})
-    missing = missing_cookie_note(learner, config, request)
+    missing = missing_cookie_note(recent, config, request)
     if missing:
         notes.append(missing)
 
@@ -172,35 +234,14 @@ def run_lab_action(
         notes.append({"code": "foreign_cookie", "cookie": cookie_name})
         incoming_key = None
 
-    outcome_box: dict[str, ActionOutcome] = {}
-
-    def lab_view(inner_request: HttpRequest) -> HttpResponse:
-        outcome_box["outcome"] = action.run(inner_request.session, given)
-        return HttpResponse()
-
     served_from_cache = _served_from_cache(config.engine, incoming_key)
-    with lab_session_settings(session_settings):
-        if engine.uses_files:
-            ensure_file_store()
-        try:
-            response = SessionMiddleware(lab_view)(lab_request)
-        except SessionInterrupted:
-            # What Django turns into "400 Bad Request": the record vanished
-            # between loading and saving the session.
-            response = HttpResponse(status=400)
-            notes.append({"code": "session_interrupted"})
-        except REDIS_ERRORS:
-            response = HttpResponse(status=503)
-            notes.append({"code": "redis_unreachable"})
-        except Exception as error:
-            # In a project this would be a 500 page; in the lab it is a result
-            # to read, and the rest of the page keeps working.
-            logger.exception("lab action %s failed on engine %s", action.name, config.engine)
-            response = HttpResponse(status=500)
-            detail = f"{type(error).__name__}: {error}"[:300]
-            notes.append({"code": "engine_error", "error": detail})
+    if engine.uses_files:
+        ensure_file_store()
+    response, outcome, failures = respond_through_session_middleware(
+        lab_request, session_settings, action, given
+    )
+    notes.extend(failures)
 
-    outcome = outcome_box.get("outcome")
     session = getattr(lab_request, "session", None)
     loaded = incoming_key and session is not None and session.accessed
     # Expired, removed by clearsessions or flushed elsewhere: Django found
@@ -230,34 +271,32 @@ def run_lab_action(
                 notes.append({"code": "cookie_rejected", "reason": reason})
 
     current_key = _current_session_key(set_cookies, incoming_key, cookie_name)
-    with transaction.atomic():
-        if engine.stores_on_server and session is not None and session.session_key:
-            for cookie in set_cookies:
-                if not cookie.is_deletion:
-                    LabSessionKey.objects.get_or_create(
-                        learner=learner, engine=config.engine, session_key=cookie.value
-                    )
-        exchange = LabExchange.objects.create(
-            learner=learner,
-            action=action.name,
-            python=outcome.python if outcome else "",
-            path=request.path,
-            status_code=response.status_code,
-            settings_snapshot={
-                **session_settings,
-                "_host": request.get_host(),
-                "_https": request.is_secure(),
-            },
-            cookie_header=masked_cookie_header(request),
-            set_cookie_headers=[cookie.raw for cookie in set_cookies],
-            vary=response.get("Vary", ""),
-            session_key=current_key or "",
-            result=_jsonable(
-                {"value": outcome.result, "error": outcome.error} if outcome else None
-            ),
-            notes=notes,
-            store=_jsonable(_snapshot(config, current_key)),
+    if engine.stores_on_server and current_key and current_key != incoming_key:
+        # A key the browser did not have yet (a new session, cycle_key):
+        # from now on it is this learner's.
+        LabSessionKey.objects.get_or_create(
+            learner=learner, engine=config.engine, session_key=current_key
         )
+    exchange = LabExchange.objects.create(
+        learner=learner,
+        action=action.name,
+        python=outcome.python if outcome else "",
+        path=request.path,
+        status_code=response.status_code,
+        settings_snapshot={
+            **session_settings,
+            "_host": request.get_host(),
+            "_https": request.is_secure(),
+        },
+        cookie_header=masked_cookie_header(request),
+        set_cookie_headers=[cookie.raw for cookie in set_cookies],
+        vary=response.get("Vary", ""),
+        session_key=current_key or "",
+        result=_jsonable({"value": outcome.result, "error": outcome.error} if outcome else None),
+        notes=notes,
+        store=_jsonable(_snapshot(config, current_key)),
+    )
+    if exchange.pk % TRIM_EVERY == 0:
         _trim_timeline(learner)
     return LabRun(response=response, exchange=exchange, outcome=outcome, notes=notes)
 
@@ -278,8 +317,11 @@ def _snapshot(config: LabConfig, session_key: str | None) -> dict:
 
 
 def _trim_timeline(learner: Learner) -> None:
-    keep = learner.lab_exchanges.values_list("id", flat=True)[: settings.LAB_TIMELINE_LENGTH]
-    learner.lab_exchanges.exclude(id__in=list(keep)).delete()
+    """Forget all but the learner's latest LAB_TIMELINE_LENGTH exchanges."""
+    cutoff = learner.lab_exchanges.values_list("id", flat=True)[
+        settings.LAB_TIMELINE_LENGTH : settings.LAB_TIMELINE_LENGTH + 1
+    ]
+    learner.lab_exchanges.filter(id__lte=Subquery(cutoff)).delete()
 
 
 def _jsonable(value: Any) -> Any:

@@ -79,7 +79,7 @@ def lab_reset(request: HttpRequest) -> HttpResponse:
     """Put every lab setting back to Django's default."""
     learner = learner_for(request)
     LabConfig.objects.filter(learner=learner).delete()
-    config = lab_config_for(learner)
+    config = LabConfig.objects.create(learner=learner)
     if not request.htmx:
         return redirect(reverse("lessons:lab"))
     context = _lab_context(request, learner, config, settings_saved=True, settings_reset=True)

@@ -1,0 +1,181 @@
+"""`manage.py bench_lab`: its table, its input checks, and that it leaves no trace.
+
+No timing is asserted here: the target is in the benchmark's output, not in tests.
+"""
+
+import re
+from io import StringIO
+from pathlib import Path
+
+import pytest
+import redis
+from django.conf import settings
+from django.contrib.sessions.models import Session
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from lessons.lab.engines import ENGINES
+from lessons.models import LabConfig, LabExchange, LabSessionKey, Learner
+
+NUMBER = r"\d+\.\d+"
+# engine, bare median/p95, lab session median/p95, ratio, verdict, whole request median/p95/ratio
+ROW = re.compile(
+    rf"^(?P<engine>\w+)\s+(?P<numbers>{NUMBER}(?:\s+{NUMBER}){{4}})\s+(?P<within>yes|NO)"
+    rf"\s+(?P<request>{NUMBER}(?:\s+{NUMBER}){{2}})$"
+)
+MARKDOWN_ROW = re.compile(
+    rf"^\| (?P<engine>\w+) \| (?P<numbers>{NUMBER}(?: \| {NUMBER}){{4}}) \| (?P<within>yes|NO) "
+    rf"\| (?P<request>{NUMBER}(?: \| {NUMBER}){{2}}) \|$"
+)
+
+
+def bench(*args: str) -> str:
+    out = StringIO()
+    call_command("bench_lab", "--iterations", "5", "--warmup", "2", *args, stdout=out)
+    return out.getvalue()
+
+
+def table_rows(output: str, pattern: re.Pattern = ROW) -> dict[str, re.Match]:
+    return {
+        match["engine"]: match for line in output.splitlines() if (match := pattern.match(line))
+    }
+
+
+def assert_consistent_verdicts(output: str, rows: dict[str, re.Match]) -> None:
+    """Each engine off target gets its own clear line, and a summary line follows."""
+    for engine, row in rows.items():
+        ratio = float(row["numbers"].split()[-1].strip("|"))
+        assert (row["within"] == "yes") == (ratio <= 1.30)
+        assert (f"TARGET MISSED for {engine}:" in output) == (row["within"] == "NO")
+    assert re.search(r"(engines miss the target|engines within target)", output)
+
+
+def developer_data() -> dict:
+    """Everything the benchmark could leave behind in the database and the file store."""
+    file_store = Path(settings.LAB_SESSION_FILE_PATH)
+    return {
+        "learners": sorted(Learner.objects.values_list("public_id", flat=True)),
+        "configs": LabConfig.objects.count(),
+        "exchanges": sorted(LabExchange.objects.values_list("id", flat=True)),
+        "lab_session_keys": LabSessionKey.objects.count(),
+        "sessions": sorted(Session.objects.values_list("session_key", flat=True)),
+        "session_files": sorted(p.name for p in file_store.iterdir())
+        if file_store.exists()
+        else [],
+    }
+
+
+def redis_keys(url: str) -> set[bytes]:
+    client = redis.Redis.from_url(url)
+    try:
+        return set(client.keys("*"))
+    finally:
+        client.close()
+
+
+@pytest.fixture
+def someone_using_the_lab():
+    """A developer's own learner with a timeline, which the benchmark must leave alone."""
+    learner = Learner.objects.create()
+    LabConfig.objects.create(learner=learner, engine="cache")
+    LabExchange.objects.create(
+        learner=learner,
+        action="set",
+        python="request.session['cart'] = ['apple']",
+        path="/lab/run/",
+        status_code=200,
+        settings_snapshot={},
+    )
+    return learner
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_row_per_engine_and_nothing_left_behind(redis_server, someone_using_the_lab):
+    before, keys_before = developer_data(), redis_keys(redis_server.url)
+
+    output = bench("--redis-url", redis_server.url)
+
+    rows = table_rows(output)
+    assert list(rows) == list(ENGINES), output
+    for row in rows.values():
+        assert all(float(number) > 0 for number in row["numbers"].split())
+    assert_consistent_verdicts(output, rows)
+    assert "lab_action view" in output and "SessionMiddleware" in output
+    for row in rows.values():
+        assert all(float(number) > 0 for number in row["request"].split())
+
+    # Committed for real (transactional test): the rollback, not the test, cleaned up.
+    assert developer_data() == before
+    assert Learner.objects.get() == someone_using_the_lab
+    # Subset, not equal: keys other tests left with a short TTL may expire meanwhile.
+    assert redis_keys(redis_server.url) <= keys_before
+
+
+@pytest.mark.django_db
+def test_engines_limits_the_table_to_those_engines(redis_server):
+    output = bench("--engines", "db", "--redis-url", redis_server.url)
+
+    assert list(table_rows(output)) == ["db"]
+    assert "Redis: not used" in output
+
+
+@pytest.mark.django_db
+def test_markdown_table_for_the_readme():
+    output = bench("--engines", "signed_cookies,db", "--format", "markdown")
+
+    lines = output.splitlines()
+    header = next(i for i, line in enumerate(lines) if line.startswith("| engine |"))
+    assert lines[header + 1].startswith("|---|")
+    assert list(table_rows(output, MARKDOWN_ROW)) == ["signed_cookies", "db"]
+
+
+@pytest.mark.django_db
+def test_another_action(redis_server):
+    output = bench(
+        "--engines", "cached_db", "--action", "get", "--redis-url", redis_server.url,
+    )  # fmt: skip
+
+    assert list(table_rows(output)) == ["cached_db"]
+    assert "action 'get'" in output
+
+
+@pytest.mark.django_db(transaction=True)
+def test_without_redis_url_it_uses_a_redis_of_its_own(redis_server):
+    """The cache engines never write to a Redis the command was not given."""
+    keys_before = redis_keys(redis_server.url)
+
+    output = bench("--engines", "cache,cached_db")
+
+    assert list(table_rows(output)) == ["cache", "cached_db"]
+    assert "a private redis-server at redis://127.0.0.1:" in output
+    assert redis_server.url not in output
+    # Subset, not equal: keys other tests left with a short TTL may expire meanwhile.
+    assert redis_keys(redis_server.url) <= keys_before
+    assert not Learner.objects.exists() and not Session.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--engines", "nosuch"], r"Unknown engine 'nosuch' in --engines; choose from db, file"),
+        (["--engines", "db,nosuch,other"], r"Unknown engines 'nosuch', 'other'"),
+        (["--engines", " , "], r"--engines names no engine"),
+        (["--iterations", "0"], r"--iterations must be at least 1, not 0"),
+        (["--iterations", "-3"], r"--iterations must be at least 1, not -3"),
+        (["--iterations", "many"], r"invalid int value: 'many'"),
+        (["--warmup", "-1"], r"--warmup must be 0 or more"),
+        (["--action", "clearsessions"], r"invalid choice: 'clearsessions'"),
+        (["--format", "html"], r"invalid choice: 'html'"),
+    ],
+)
+def test_bad_input_is_refused_with_a_clear_message(args, message):
+    with pytest.raises(CommandError, match=message):
+        call_command("bench_lab", *args, stdout=StringIO())
+
+
+@pytest.mark.django_db
+def test_a_redis_url_nobody_answers_at_is_refused():
+    with pytest.raises(
+        CommandError, match=r"No Redis answers at --redis-url redis://127\.0\.0\.1:1/0"
+    ):
+        bench("--engines", "cache", "--redis-url", "redis://127.0.0.1:1/0")
