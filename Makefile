@@ -11,7 +11,7 @@ PORT ?= 8000
 export DJANGO_DEBUG ?= 1
 
 .PHONY: run test setup setup-test system-packages system-packages-test messages \
-        compile-messages migrate lessons unit e2e lint format clean
+        compile-messages migrate lessons unit e2e bench lint format clean
 
 run: setup ## Set everything up and serve http://127.0.0.1:8000/
 	@echo
@@ -66,6 +66,9 @@ lessons:
 
 messages: ## Refresh locale/uz/LC_MESSAGES/django.po from the code and templates
 	$(BIN)/python manage.py makemessages --locale uz --ignore=.venv --ignore=var --no-obsolete
+
+bench: setup ## Measure the lab against bare Django, engine by engine
+	$(BIN)/python manage.py bench_lab
 
 lint:
 	$(BIN)/ruff check .
