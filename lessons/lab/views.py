@@ -90,8 +90,11 @@ def lab_reset(request: HttpRequest) -> HttpResponse:
 def lab_action(request: HttpRequest) -> HttpResponse:
     """One real request through Django's SessionMiddleware with the learner's settings.
 
-    The response is Django's own (its Set-Cookie and Vary untouched) with the
-    updated panels as its body, or, without JavaScript, a redirect to the lab.
+    The response is Django's own (its Set-Cookie untouched) with the updated
+    panels as its body, or, without JavaScript, a redirect to the lab. On its
+    way out the site's own middleware adds to Vary (Cookie, for the site's
+    session; Accept-Language); the panels show the Vary that Django's
+    SessionMiddleware set for the lab session alone.
     """
     language = request.POST.get("language")
     if language not in {"en", "uz"}:
