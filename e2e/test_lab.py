@@ -199,3 +199,25 @@ def test_the_lab_speaks_uzbek(page: Page, live_server, language):
     expect(page.locator(".lab-cookie h2")).to_have_text("Cookie")
     expect(page.get_by_test_id("store-database")).to_contain_text('{"savat": ["olma"]}')
     expect(page.locator(".lab-timeline h2")).to_have_text("Soʻrovlar tarixi")
+
+
+def test_the_lab_fits_a_phone_screen(browser, live_server, external_requests):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, is_mobile=True)
+    context.route("**/*", external_requests.handle)
+    page = context.new_page()
+    open_lab(page, live_server.url, "uz")
+    save_settings(page, engine="cached_db")
+    run(page, "set", key="savat", value='["olma", "nok"]')
+    run(page, "cycle_key")
+    overflowing = page.evaluate(
+        """[...document.querySelectorAll('.lab-card')]
+            .filter(card => card.scrollWidth > card.clientWidth + 1)
+            .map(card => card.querySelector('h2').textContent.trim())"""
+    )
+    assert overflowing == [], f"content sticks out of these panels on a phone: {overflowing}"
+    page_overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert page_overflow <= 0
+    context.close()
+    assert not external_requests.blocked

@@ -159,6 +159,7 @@ def test_pages_fit_a_phone_screen(browser, live_server, live_lessons):
         "/uz/",
         f"/uz/lessons/{live_lessons[1].slug}/",
         f"/en/lessons/{live_lessons[0].slug}/",
+        "/uz/lab/",
     ]:
         page.goto(f"{live_server.url}{path}")
         overflow = page.evaluate(
