@@ -1,6 +1,7 @@
 """A learner driving the lab through the test client, as the lab page's forms do."""
 
 from dataclasses import dataclass, field
+from http.cookies import Morsel
 
 from django.test import Client
 
@@ -60,3 +61,17 @@ class LabLearner:
     def cookie(self, name: str = "sessionid") -> str | None:
         morsel = self.client.cookies.get(name)
         return morsel.value if morsel is not None and morsel.value else None
+
+
+def cookie_attributes(morsel: Morsel) -> dict[str, str | bool]:
+    """The attributes of a Set-Cookie header as sent on the wire, names in lower case.
+
+    Written apart from the lab's own parser (lessons.lab.cookies), so that the
+    tests comparing the lab with Django do not trust the code under test.
+    """
+    _name_value, *parts = morsel.OutputString().split(";")
+    attributes: dict[str, str | bool] = {}
+    for part in parts:
+        name, sep, value = part.strip().partition("=")
+        attributes[name.lower()] = value if sep else True
+    return attributes

@@ -29,7 +29,9 @@ from django.core.cache import caches
 from django.db import connections
 from django.test import Client
 
+from lessons.lab.session_settings import LAB_SETTING_NAMES
 from lessons.models import LabExchange, Learner
+from lessons.tests.lab_helpers import cookie_attributes
 
 LEARNERS = 14
 VISITORS = 2
@@ -140,15 +142,6 @@ def script_for(plan: LearnerPlan) -> list[Step]:
     return steps
 
 
-def cookie_attributes(morsel) -> dict[str, str | bool]:
-    _name_value, *parts = morsel.OutputString().split(";")
-    attributes: dict[str, str | bool] = {}
-    for part in parts:
-        name, sep, value = part.strip().partition("=")
-        attributes[name.lower()] = value if sep else True
-    return attributes
-
-
 def expected_attributes(plan: LearnerPlan, max_age: int | None) -> dict[str, str | bool]:
     """The attributes Django gives this learner's cookie (`expires` left aside)."""
     attributes: dict[str, str | bool] = {"path": plan.cookie_path}
@@ -257,20 +250,8 @@ def visitor_thread(rounds: int, everybody: set[str], start, problems: list[str])
             problems.append(f"visitor round {round_number}: {morsel.OutputString()}")
 
 
-SITE_SETTING_NAMES = (
-    "SESSION_ENGINE",
-    "SESSION_COOKIE_NAME",
-    "SESSION_COOKIE_AGE",
-    "SESSION_COOKIE_PATH",
-    "SESSION_COOKIE_DOMAIN",
-    "SESSION_COOKIE_SECURE",
-    "SESSION_COOKIE_HTTPONLY",
-    "SESSION_COOKIE_SAMESITE",
-    "SESSION_EXPIRE_AT_BROWSER_CLOSE",
-    "SESSION_SAVE_EVERY_REQUEST",
-    "SESSION_CACHE_ALIAS",
-    "SESSION_FILE_PATH",
-)
+# Every setting a lab request may change: none of them may change for the site.
+SITE_SETTING_NAMES = tuple(sorted(LAB_SETTING_NAMES))
 
 
 def site_settings() -> dict[str, Any]:

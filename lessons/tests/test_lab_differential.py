@@ -48,6 +48,7 @@ from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 
 from lessons.models import LabExchange, Learner
+from lessons.tests.lab_helpers import cookie_attributes
 
 pytestmark = pytest.mark.django_db
 
@@ -194,16 +195,6 @@ def lab_form_for(django_values: dict[str, Any]) -> dict[str, str]:
 
 
 # --- Observing a response and the store, the same way for both sides ---------
-
-
-def cookie_attributes(morsel: Morsel) -> dict[str, str | bool]:
-    """The attributes of a Set-Cookie header as sent on the wire, names in lower case."""
-    _name_value, *parts = morsel.OutputString().split(";")
-    attributes: dict[str, str | bool] = {}
-    for part in parts:
-        name, sep, value = part.strip().partition("=")
-        attributes[name.lower()] = value if sep else True
-    return attributes
 
 
 def is_deletion(morsel: Morsel) -> bool:
