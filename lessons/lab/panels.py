@@ -62,46 +62,60 @@ def note_messages(note: dict[str, Any]) -> list[str]:
         ]
     if code == "cookie_rejected":
         return [REASONS.get(note.get("reason"), REASONS["unknown"])(note)]
-    messages = {
-        "engine_changed": _(
-            "The engine changed to %(engine)s. A key made by the previous engine means nothing "
-            "to this one, so the next change starts a new session."
-        )
-        % {"engine": note.get("engine", "")},
-        "foreign_cookie": _(
-            "The cookie %(name)s did not hold a session the lab gave you, so Django was not "
-            "shown it and started a new, empty session."
-        )
-        % {"name": note.get("cookie", "")},
-        "session_not_found": _(
+    messages = {  # built lazily: only the note at hand is translated
+        "engine_changed": lambda: (
+            _(
+                "The engine changed to %(engine)s. A key made by the previous engine means "
+                "nothing to this one, so the next change starts a new session."
+            )
+            % {"engine": note.get("engine", "")}
+        ),
+        "foreign_cookie": lambda: (
+            _(
+                "The cookie %(name)s did not hold a session the lab gave you, so Django was not "
+                "shown it and started a new, empty session."
+            )
+            % {"name": note.get("cookie", "")}
+        ),
+        "session_not_found": lambda: _(
             "The store had no live session under the key in your cookie (expired or removed), so "
             "Django started a new, empty session."
         ),
-        "signed_cookie_rejected": _(
-            "The signed cookie failed its check (%(problem)s): Django threw it away and started "
-            "a new, empty session."
-        )
-        % {"problem": note.get("problem") or "?"},
-        "served_from": _("This request read the session from the cache.")
-        if note.get("store") == "cache"
-        else _("This request did not find the session in the cache and read it from the database."),
-        "redis_unreachable": _(
+        "signed_cookie_rejected": lambda: (
+            _(
+                "The signed cookie failed its check (%(problem)s): Django threw it away and "
+                "started a new, empty session."
+            )
+            % {"problem": note.get("problem") or "?"}
+        ),
+        "served_from": lambda: (
+            _("This request read the session from the cache.")
+            if note.get("store") == "cache"
+            else _(
+                "This request did not find the session in the cache and read it from the database."
+            )
+        ),
+        "redis_unreachable": lambda: _(
             "Redis is not reachable: the cache and cached_db engines cannot work until it is "
             "back. The other engines and the rest of the site keep working."
         ),
-        "session_interrupted": _(
+        "session_interrupted": lambda: _(
             "The session record vanished while this request ran (SessionInterrupted): Django "
             "answers 400 Bad Request and sends no cookie."
         ),
-        "engine_error": _("The session engine raised an error: %(error)s")
-        % {"error": note.get("error", "?")},
-        "cookie_too_large": _(
-            "The cookie is %(size)s bytes (name + value); browsers drop cookies over 4096 bytes "
-            "without a word. Keep less data in a signed-cookie session."
-        )
-        % {"size": note.get("size", "?")},
+        "engine_error": lambda: (
+            _("The session engine raised an error: %(error)s") % {"error": note.get("error", "?")}
+        ),
+        "cookie_too_large": lambda: (
+            _(
+                "The cookie is %(size)s bytes (name + value); browsers drop cookies over 4096 "
+                "bytes without a word. Keep less data in a signed-cookie session."
+            )
+            % {"size": note.get("size", "?")}
+        ),
     }
-    return [messages.get(code, str(code))]
+    message = messages.get(code)
+    return [message() if message else str(code)]
 
 
 def cookie_attribute_changes(previous: LabExchange | None, current: LabExchange) -> set[str]:

@@ -312,8 +312,7 @@ def _current_session_key(
 
 
 def _snapshot(config: LabConfig, session_key: str | None) -> dict:
-    with lab_session_settings(config.session_settings()):
-        return store_snapshot_for(config.engine, config.cookie_name, session_key, config.cookie_age)
+    return store_snapshot_for(config.engine, config.cookie_name, session_key, config.cookie_age)
 
 
 def _trim_timeline(learner: Learner) -> None:

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.functional import SimpleLazyObject
 from django.views.decorators.http import require_GET, require_POST
 
 from lessons.lab.actions import ACTIONS, ActionInputError, parse_action_input
@@ -27,13 +28,16 @@ ACTION_GROUPS = (
 )
 
 
+# Django's defaults as settings.py would spell them, shown under each field.
+FIELD_DEFAULTS = {name: django_default_display(name) for name in LabSettingsForm.Meta.fields}
+
+
 def _lab_context(request: HttpRequest, learner, config: LabConfig, **extra) -> dict:
-    form = extra.pop("form", None) or LabSettingsForm(instance=config, host=request.get_host())
-    return {
+    """What the lab template needs; the settings form only where a partial shows it."""
+    context = {
         "config": config,
         "engine": ENGINES[config.engine],
-        "form": form,
-        "field_defaults": {name: django_default_display(name) for name in form.fields},
+        "field_defaults": FIELD_DEFAULTS,
         "action_groups": [
             (group, [ACTIONS[name] for name in names]) for group, names in ACTION_GROUPS
         ],
@@ -41,6 +45,11 @@ def _lab_context(request: HttpRequest, learner, config: LabConfig, **extra) -> d
         "panels": lab_panels_for(learner, config),
         **extra,
     }
+    if "form" not in context:
+        context["form"] = SimpleLazyObject(
+            lambda: LabSettingsForm(instance=config, host=request.get_host())
+        )
+    return context
 
 
 @require_GET
