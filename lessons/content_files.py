@@ -8,10 +8,17 @@ language, `en.md` and `uz.md`. A file starts with a small front matter block:
     summary: One or two sentences for the lesson list.
     ---
 
-followed by the Markdown body.
+followed by the Markdown body. Beside them:
+
+- `presets.toml`: the lesson's "Try it in the lab" presets (`[[preset]]`
+  tables with `slug`, `settings`, `inputs`, and `[preset.en]` / `[preset.uz]`
+  holding `title`, `steps`, `watch`);
+- `glossary.toml`: the terms it teaches (`[[term]]` with `en`, `uz`,
+  `en_definition`, `uz_definition`).
 """
 
 import re
+import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -26,6 +33,55 @@ class ContentError(ValueError):
     """A content file that cannot be loaded; the message names the file."""
 
 
+PRESET_SETTING_KEYS = (
+    "engine",
+    "cookie_age",
+    "cookie_name",
+    "cookie_path",
+    "cookie_domain",
+    "cookie_secure",
+    "cookie_httponly",
+    "cookie_samesite",
+    "expire_at_browser_close",
+    "save_every_request",
+)
+PRESET_INPUT_KEYS = ("key", "value", "seconds", "request_path")
+PRESET_TEXT_KEYS = ("title", "steps", "watch")
+
+
+@dataclass(frozen=True)
+class PresetSource:
+    slug: str
+    order: int
+    settings: dict
+    inputs: dict
+    text: dict[str, dict[str, str]]  # language -> title/steps/watch
+
+    def field_values(self) -> dict[str, object]:
+        values: dict[str, object] = {
+            "order": self.order,
+            "settings": self.settings,
+            "inputs": self.inputs,
+        }
+        for language, texts in self.text.items():
+            for name, text in texts.items():
+                values[f"{name}_{language}"] = text
+        return values
+
+
+@dataclass(frozen=True)
+class TermSource:
+    term: dict[str, str]
+    definition: dict[str, str]
+
+    def field_values(self) -> dict[str, object]:
+        values: dict[str, object] = {}
+        for language in self.term:
+            values[f"term_{language}"] = self.term[language]
+            values[f"definition_{language}"] = self.definition[language]
+        return values
+
+
 @dataclass(frozen=True)
 class LessonSource:
     """A lesson as its content files describe it: translated fields by language."""
@@ -35,13 +91,15 @@ class LessonSource:
     title: dict[str, str]
     summary: dict[str, str]
     body: dict[str, str]
+    presets: tuple[PresetSource, ...] = ()
+    terms: tuple[TermSource, ...] = ()
 
     def field_values(self) -> dict[str, object]:
         """The model field values, e.g. {"order": 1, "title_en": ..., "title_uz": ...}."""
         values: dict[str, object] = {"order": self.order}
-        for field in ("title", "summary", "body"):
-            for language, text in getattr(self, field).items():
-                values[f"{field}_{language}"] = text
+        for name in ("title", "summary", "body"):
+            for language, text in getattr(self, name).items():
+                values[f"{name}_{language}"] = text
         return values
 
 
@@ -71,6 +129,69 @@ def parse_lesson_file(path: Path) -> tuple[dict[str, str], str]:
     return front, body + "\n"
 
 
+def _load_toml(path: Path) -> dict:
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise ContentError(f"{path}: not valid TOML ({error}).") from error
+
+
+def parse_presets(path: Path, languages: list[str]) -> tuple[PresetSource, ...]:
+    """The presets of one lesson, checked: known settings with valid values, both languages."""
+    from lessons.lab.forms import preset_settings_problems
+
+    if not path.exists():
+        return ()
+    presets = []
+    seen = set()
+    for order, raw in enumerate(_load_toml(path).get("preset", []), start=1):
+        slug = raw.get("slug", "")
+        where = f"{path}: preset {slug or order}"
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug or ""):
+            raise ContentError(f"{where}: slug must be lowercase letters, digits and dashes.")
+        if slug in seen:
+            raise ContentError(f"{where}: two presets share this slug.")
+        seen.add(slug)
+        settings_values = raw.get("settings", {})
+        unknown = sorted(set(settings_values) - set(PRESET_SETTING_KEYS))
+        if unknown:
+            raise ContentError(f"{where}: unknown settings {unknown}; use {PRESET_SETTING_KEYS}.")
+        problems = preset_settings_problems(settings_values)
+        if problems:
+            raise ContentError(f"{where}: {problems}")
+        inputs = raw.get("inputs", {})
+        unknown = sorted(set(inputs) - set(PRESET_INPUT_KEYS))
+        if unknown:
+            raise ContentError(f"{where}: unknown inputs {unknown}; use {PRESET_INPUT_KEYS}.")
+        text = {}
+        for language in languages:
+            texts = raw.get(language, {})
+            missing = [key for key in PRESET_TEXT_KEYS if not str(texts.get(key, "")).strip()]
+            if missing:
+                raise ContentError(f"{where}: [preset.{language}] lacks {', '.join(missing)}.")
+            text[language] = {key: str(texts[key]).strip() for key in PRESET_TEXT_KEYS}
+        presets.append(PresetSource(slug, order, settings_values, inputs, text))
+    return tuple(presets)
+
+
+def parse_glossary(path: Path, languages: list[str]) -> tuple[TermSource, ...]:
+    if not path.exists():
+        return ()
+    terms = []
+    for number, raw in enumerate(_load_toml(path).get("term", []), start=1):
+        term, definition = {}, {}
+        for language in languages:
+            term[language] = str(raw.get(language, "")).strip()
+            definition[language] = str(raw.get(f"{language}_definition", "")).strip()
+            if not term[language] or not definition[language]:
+                raise ContentError(
+                    f"{path}: term {number} needs `{language}` and `{language}_definition`."
+                )
+        terms.append(TermSource(term, definition))
+    return tuple(terms)
+
+
 def read_lesson_sources(content_dir: Path = CONTENT_DIR) -> list[LessonSource]:
     """Every lesson under content_dir, in course order; errors name the file."""
     languages = [code for code, _name in settings.LANGUAGES]
@@ -95,6 +216,8 @@ def read_lesson_sources(content_dir: Path = CONTENT_DIR) -> list[LessonSource]:
                 title=title,
                 summary=summary,
                 body=body,
+                presets=parse_presets(lesson_dir / "presets.toml", languages),
+                terms=parse_glossary(lesson_dir / "glossary.toml", languages),
             )
         )
     orders = [source.order for source in sources]

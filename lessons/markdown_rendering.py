@@ -1,5 +1,17 @@
-"""Turn a lesson's Markdown into HTML and a table of contents."""
+"""Turn a lesson's Markdown into HTML and a table of contents.
 
+Besides standard Markdown, lesson texts use:
+
+- `[[try:<preset>]]` alone on a line: a "Try it in the lab" box for that preset;
+- `[[measure-engines]]` alone on a line: the live engine comparison;
+- links `lesson:<slug>` and `lab:`, and images `static:<path>`.
+
+The HTML rendered here is the same for every reader and cached; the boxes and
+links that depend on the reader's language are filled in by
+lessons/lesson_body.py when the page is served.
+"""
+
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -23,6 +35,10 @@ MARKDOWN_EXTENSION_CONFIGS = {
         "toc_depth": "2-3",
     },
 }
+
+
+# A slot marker renders as a paragraph of its own.
+SLOT_PARAGRAPH = re.compile(r"<p>\[\[((?:try:[a-z0-9]+(?:-[a-z0-9]+)*)|measure-engines)\]\]</p>")
 
 
 @dataclass(frozen=True)
@@ -55,5 +71,7 @@ def render_lesson_markdown(text: str) -> RenderedMarkdown:
     converter = markdown.Markdown(
         extensions=MARKDOWN_EXTENSIONS, extension_configs=MARKDOWN_EXTENSION_CONFIGS
     )
-    html = converter.convert(text)
+    html = SLOT_PARAGRAPH.sub(
+        r'<div class="lesson-slot" data-slot="\1"></div>', converter.convert(text)
+    )
     return RenderedMarkdown(html=mark_safe(html), toc=_toc_entries(converter.toc_tokens))

@@ -1,3 +1,5 @@
+import hashlib
+import secrets
 import uuid
 
 from django.conf import global_settings, settings
@@ -23,6 +25,11 @@ class Lesson(models.Model):
     title = models.CharField(_("title"), max_length=200)
     summary = models.TextField(_("summary"))
     body = models.TextField(_("body (Markdown)"))
+    # A fingerprint of the English text the Uzbek text was last written or
+    # reviewed against: when the English changes, the Uzbek is flagged.
+    uz_reviewed_against = models.CharField(
+        _("Uzbek reviewed against"), max_length=64, blank=True, editable=False
+    )
 
     class Meta:
         ordering = ["order", "slug"]
@@ -39,6 +46,23 @@ class Lesson(models.Model):
     def rendered_body(self) -> RenderedMarkdown:
         return render_lesson_markdown(self.body)
 
+    def english_fingerprint(self) -> str:
+        """A hash of the English title, summary and body."""
+        text = "\x00".join([self.title_en or "", self.summary_en or "", self.body_en or ""])
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def uzbek_may_be_outdated(self) -> bool:
+        """True when the English text changed after the Uzbek text was last reviewed."""
+        return self.uz_reviewed_against != self.english_fingerprint()
+
+    def mark_uzbek_reviewed(self) -> None:
+        self.uz_reviewed_against = self.english_fingerprint()
+
+
+def new_cross_site_token() -> str:
+    return secrets.token_urlsafe(16)
+
 
 class Learner(models.Model):
     """Someone using the site, anonymous by default.
@@ -49,6 +73,11 @@ class Learner(models.Model):
     """
 
     public_id = models.UUIDField(_("public id"), default=uuid.uuid4, unique=True, editable=False)
+    # Names the learner in requests from the lab's cross-site page, which by
+    # design arrive without the site's own (SameSite=Lax) session cookie.
+    cross_site_token = models.CharField(
+        max_length=32, unique=True, default=new_cross_site_token, editable=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen"), auto_now=True)
 
@@ -104,6 +133,11 @@ class LabConfig(models.Model):
     )
     save_every_request = models.BooleanField(
         "SESSION_SAVE_EVERY_REQUEST", default=global_settings.SESSION_SAVE_EVERY_REQUEST
+    )
+    # The "Try it in the lab" preset the learner started from, if any: the lab
+    # shows its instructions until the learner resets or picks another.
+    preset = models.ForeignKey(
+        "LabPreset", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -164,6 +198,7 @@ class LabExchange(models.Model):
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40)
     python = models.TextField()
+    method = models.CharField(max_length=10, default="POST")
     path = models.CharField(max_length=200)
     status_code = models.PositiveSmallIntegerField()
     settings_snapshot = models.JSONField()
@@ -180,3 +215,48 @@ class LabExchange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%H:%M:%S} {self.action}"
+
+
+class LabPreset(models.Model):
+    """A "Try it in the lab" starting point of a lesson.
+
+    `settings` holds LabConfig field values (the rest are Django's defaults);
+    `inputs` pre-fills the lab's request form. Title, steps and what to watch
+    are translated (see translation.py).
+    """
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="presets")
+    slug = models.SlugField(max_length=60)
+    order = models.PositiveSmallIntegerField(default=0)
+    settings = models.JSONField(default=dict)
+    inputs = models.JSONField(default=dict)
+    title = models.CharField(_("title"), max_length=200)
+    steps = models.TextField(_("what to do"))
+    watch = models.TextField(_("what to watch for"))
+
+    class Meta:
+        ordering = ["lesson__order", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["lesson", "slug"], name="unique_preset_per_lesson")
+        ]
+        verbose_name = _("lab preset")
+        verbose_name_plural = _("lab presets")
+
+    def __str__(self) -> str:
+        return f"{self.lesson.slug}/{self.slug}"
+
+
+class GlossaryTerm(models.Model):
+    """A term of the course in both languages, and the lesson that teaches it."""
+
+    lesson = models.ForeignKey(Lesson, on_delete=models.CASCADE, related_name="glossary_terms")
+    term = models.CharField(_("term"), max_length=120)
+    definition = models.TextField(_("definition"))
+
+    class Meta:
+        ordering = ["term_en"]
+        verbose_name = _("glossary term")
+        verbose_name_plural = _("glossary terms")
+
+    def __str__(self) -> str:
+        return self.term

@@ -12,4 +12,10 @@ urlpatterns = [
     path("lab/settings/", lab_views.lab_settings, name="lab_settings"),
     path("lab/reset/", lab_views.lab_reset, name="lab_reset"),
     path("lab/state.json", lab_views.lab_state, name="lab_state"),
+    path("lab/measure/", lab_views.lab_measure, name="lab_measure"),
+    path(
+        "lab/try/<slug:lesson_slug>/<slug:preset_slug>/",
+        lab_views.lab_try_preset,
+        name="lab_try_preset",
+    ),
 ]

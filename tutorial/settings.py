@@ -61,6 +61,7 @@ def env_int(name: str, default: int) -> int:
 #                         Redis that `make run` starts on a socket in var/.
 # DJANGO_STATIC_ROOT      where collectstatic writes (default var/static).
 # LAB_SESSION_FILE_PATH   where the lab's file engine keeps sessions (default var/lab-sessions).
+# LAB_CROSS_SITE_ORIGIN   a second origin of this server for the SameSite lesson.
 DEBUG = env_bool("DJANGO_DEBUG", default=False)
 
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
@@ -228,6 +229,10 @@ LAB_SESSION_CACHE_ALIAS = "redis"
 # Cookie names the lab refuses, so a learner's lab cookie can never replace
 # one the site itself depends on.
 LAB_RESERVED_COOKIE_NAMES = (SESSION_COOKIE_NAME, CSRF_COOKIE_NAME, LANGUAGE_COOKIE_NAME)
+# "Another site" for the SameSite lesson: a second host name for this server
+# that browsers count as a different site, e.g. http://lab-other.school.local:8000.
+# Left empty, localhost and 127.0.0.1 serve as each other's.
+LAB_CROSS_SITE_ORIGIN = os.environ.get("LAB_CROSS_SITE_ORIGIN", "")
 # How many lab requests the timeline keeps per learner.
 LAB_TIMELINE_LENGTH = 30
 

@@ -11,6 +11,9 @@ urlpatterns = [
     # so that learners can see SESSION_COOKIE_PATH at work.
     path("lab/run/", lab_views.lab_action, name="lab_action"),
     path("lab/shop/run/", lab_views.lab_action, name="lab_action_shop"),
+    # SameSite: "another site" and the lab address it sends requests to.
+    path("lab/cross-site/<str:token>/", lab_views.lab_cross_site_page, name="lab_cross_site"),
+    path("lab/probe/<str:token>/", lab_views.lab_probe, name="lab_probe"),
 ]
 
 urlpatterns += i18n_patterns(

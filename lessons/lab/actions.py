@@ -15,6 +15,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core.management import call_command
 from django.utils import timezone
 from django.utils.functional import Promise
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 # Limits that keep one learner from filling the server; generous for lessons
@@ -171,6 +172,24 @@ def _read_only(session: SessionBase, given: ActionInput) -> ActionOutcome:
     return ActionOutcome("dict(request.session.items())", dict(session.items()))
 
 
+def _evict_from_cache(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    """What an eviction or a Redis restart does to one session, and nothing else.
+
+    Only this learner's key goes: other learners share the Redis server, so the
+    lab never flushes it whole. The session itself is not read, so the request
+    looks like any other that ignores the session.
+    """
+    python = "cache.delete(request.session.cache_key)  # as if Redis had evicted it"
+    cache = getattr(session, "_cache", None)
+    if cache is None:
+        return ActionOutcome(python, error=gettext("This engine keeps nothing in the cache."))
+    if not session.session_key:
+        return ActionOutcome(
+            python, error=gettext("Your browser sent no session cookie: nothing to remove.")
+        )
+    return ActionOutcome(python, result=bool(cache.delete(session.cache_key)))
+
+
 def _clearsessions(session: SessionBase, given: ActionInput) -> ActionOutcome:
     output = StringIO()
     call_command("clearsessions", stdout=output, stderr=output)
@@ -207,6 +226,7 @@ ACTIONS = {
         LabAction("visit", _("Visit without touching the session"), (), _visit),
         LabAction("read", _("Visit that only reads"), (), _read_only),
         LabAction("clearsessions", _("Run clearsessions"), (), _clearsessions),
+        LabAction("evict_cache", _("Remove my session from the cache"), (), _evict_from_cache),
     )
 }
 

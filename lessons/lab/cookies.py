@@ -191,11 +191,15 @@ def explain_missing_cookie(
     request_path: str,
     request_host: str,
     now: datetime.datetime | None = None,
+    fetch_site: str = "",
+    top_level_get: bool = False,
 ) -> list[str]:
     """Why a cookie set by an earlier response is not in this request.
 
     Reasons, most certain first: refused when it arrived (too large, Secure on
-    http, ...), the Domain or Path does not cover this request, it expired. A
+    http, ...), the Domain or Path does not cover this request, it expired,
+    SameSite kept it from a request another site started (`fetch_site` is the
+    browser's Sec-Fetch-Site header; `top_level_get` a GET navigation). A
     browser-session cookie with none of these may have gone with a browser
     restart. An empty list means the browser's rules say it should be here.
     """
@@ -215,6 +219,14 @@ def explain_missing_cookie(
     expires_at = cookie.expires_at(sent_at)
     if expires_at is not None and expires_at <= now:
         reasons.append("expired")
+    if fetch_site == "cross-site":
+        samesite = cookie.attributes.get("samesite")
+        samesite = samesite.lower() if isinstance(samesite, str) else ""
+        if samesite == "strict":
+            reasons.append("samesite_strict")
+        elif samesite in {"lax", ""} and not top_level_get:
+            # Chromium treats a cookie without SameSite as Lax.
+            reasons.append("samesite_lax" if samesite else "samesite_default_lax")
     if not reasons and cookie.is_session_cookie:
         reasons.append("browser_closed")
     return reasons

@@ -141,3 +141,22 @@ class LabSettingsForm(forms.ModelForm):
                 % {"host": self.host.rsplit(":", 1)[0], "domain": domain}
             )
         return domain
+
+
+def preset_settings_problems(values: dict) -> str:
+    """Why these preset settings would be refused by the lab's form ("" when fine).
+
+    Presets are checked with the same rules as a learner's input, against the
+    host a local lab runs on (a preset should not set a Domain).
+    """
+    data = {
+        name: value
+        for name, value in {**LabConfig().__dict__, **values}.items()
+        if name in LabSettingsForm.Meta.fields
+    }
+    form_data = {name: value for name, value in data.items() if value is not False}
+    form_data = {name: ("on" if value is True else value) for name, value in form_data.items()}
+    form = LabSettingsForm(form_data, host="localhost")
+    if form.is_valid():
+        return ""
+    return "; ".join(f"{name}: {' '.join(errors)}" for name, errors in form.errors.items())

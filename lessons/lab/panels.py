@@ -43,6 +43,18 @@ REASONS = {
     "browser_closed": lambda note: _(
         "It was a browser-session cookie (no Max-Age, no Expires): closing the browser removes it."
     ),
+    "samesite_strict": lambda note: _(
+        "It has SameSite=Strict and this request was started by another site: Strict cookies "
+        "only go with requests that start on this site."
+    ),
+    "samesite_lax": lambda note: _(
+        "It has SameSite=Lax and this request was started by another site without being a "
+        "top-level GET navigation (a form POST, a fetch, an image): Lax cookies stay home."
+    ),
+    "samesite_default_lax": lambda note: _(
+        "It has no SameSite attribute, which Chromium treats as Lax, and this request was started "
+        "by another site without being a top-level GET navigation."
+    ),
     "unknown": lambda note: _(
         "By the browser's rules it should have come back: it was probably deleted by hand or "
         "from another tab."
@@ -176,6 +188,10 @@ def exchange_data(exchange: LabExchange) -> dict[str, Any]:
         "action": exchange.action,
         "python": exchange.python,
         "path": exchange.path,
+        "method": exchange.method,
+        "cross_site": exchange.action.removeprefix("cross_site_")
+        if exchange.action.startswith("cross_site_")
+        else None,
         "status": exchange.status_code,
         "cookie_header": exchange.cookie_header,
         "set_cookie": [parse_set_cookie(raw).as_dict() for raw in exchange.set_cookie_headers],

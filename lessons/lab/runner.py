@@ -136,6 +136,9 @@ def missing_cookie_note(
         sent_over_https=bool(exchange.settings_snapshot.get("_https")),
         request_path=request.path,
         request_host=request.get_host(),
+        fetch_site=request.headers.get("Sec-Fetch-Site", ""),
+        top_level_get=request.method == "GET"
+        and request.headers.get("Sec-Fetch-Mode") == "navigate",
     )
     return {
         "code": "cookie_not_returned",
@@ -281,6 +284,7 @@ def run_lab_action(
         learner=learner,
         action=action.name,
         python=outcome.python if outcome else "",
+        method=request.method,
         path=request.path,
         status_code=response.status_code,
         settings_snapshot={

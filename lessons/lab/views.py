@@ -1,19 +1,27 @@
 """The lab's pages: the lab itself, its settings, its actions, and its state as JSON."""
 
+from dataclasses import replace
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lessons.lab.actions import ACTIONS, ActionInputError, parse_action_input
+from lessons.lab.actions import ACTIONS, ActionInput, ActionInputError, parse_action_input
 from lessons.lab.engines import ENGINES
 from lessons.lab.forms import LabSettingsForm, django_default_display
 from lessons.lab.learners import lab_config_for, learner_for
+from lessons.lab.measure import ROUNDS as MEASURE_ROUNDS
+from lessons.lab.measure import measure_engines
 from lessons.lab.panels import lab_panels_for
 from lessons.lab.runner import run_lab_action
-from lessons.models import LabConfig
+from lessons.models import LabConfig, LabPreset, Learner
 
 LAB_TEMPLATE = "lab/lab.html"
 # The lab's requests go to these paths (outside /en/ and /uz/) so that
@@ -23,11 +31,13 @@ LAB_REQUEST_PATHS = ("/lab/run/", "/lab/shop/run/")
 # Actions grouped as the lab page lays them out.
 ACTION_GROUPS = (
     ("data", ("set", "get", "contains", "delete", "pop", "append", "append_modified")),
-    ("session", ("clear", "flush", "cycle_key", "visit", "read", "clearsessions")),
+    ("session", ("clear", "flush", "cycle_key", "visit", "read", "clearsessions", "evict_cache")),
     ("expiry", ("expiry_seconds", "expiry_date", "expiry_zero", "expiry_none")),
 )
 
 
+# What the request form holds before a preset or the learner changes it.
+DEFAULT_INPUTS = {"key": "cart", "value": '["apple"]', "seconds": 300, "request_path": "/lab/run/"}
 # Django's defaults as settings.py would spell them, shown under each field.
 FIELD_DEFAULTS = {name: django_default_display(name) for name in LabSettingsForm.Meta.fields}
 
@@ -43,6 +53,9 @@ def _lab_context(request: HttpRequest, learner, config: LabConfig, **extra) -> d
         ],
         "request_paths": LAB_REQUEST_PATHS,
         "panels": lab_panels_for(learner, config),
+        "cross_site_url": cross_site_page_url(request, learner),
+        "preset": config.preset,
+        "inputs": {**DEFAULT_INPUTS, **(config.preset.inputs if config.preset else {})},
         **extra,
     }
     if "form" not in context:
@@ -153,3 +166,121 @@ def lab_state(request: HttpRequest) -> JsonResponse:
     learner = learner_for(request)
     config = lab_config_for(learner)
     return JsonResponse(lab_panels_for(learner, config), json_dumps_params={"ensure_ascii": False})
+
+
+@require_POST
+def lab_try_preset(request: HttpRequest, lesson_slug: str, preset_slug: str) -> HttpResponse:
+    """Set the lab to a lesson's starting point and open it.
+
+    Every setting the preset does not name goes back to Django's default, the
+    learner's timeline starts empty, and the browser is told to drop the lab
+    cookie of the previous settings, so the lab starts from a clean slate.
+    """
+    preset = get_object_or_404(
+        LabPreset.objects.select_related("lesson"), lesson__slug=lesson_slug, slug=preset_slug
+    )
+    learner = learner_for(request)
+    previous = lab_config_for(learner)
+    LabConfig.objects.filter(learner=learner).delete()
+    config = LabConfig(learner=learner, preset=preset, **preset.settings)
+    config.save()
+    learner.lab_exchanges.all().delete()
+    response = redirect(reverse("lessons:lab"))
+    response.delete_cookie(
+        previous.cookie_name,
+        path=previous.cookie_path,
+        domain=previous.cookie_domain or None,
+        samesite=previous.cookie_samesite or None,
+    )
+    return response
+
+
+@require_POST
+def lab_measure(request: HttpRequest) -> HttpResponse:
+    """Time the same session work on every engine, now, on this server."""
+    context = {"timings": measure_engines(), "rounds": MEASURE_ROUNDS}
+    if request.htmx:
+        return render(request, "lessons/measure_engines.html#results", context)
+    return render(request, "lessons/measure_page.html", context)
+
+
+# --- SameSite: a page on another site that sends requests to the lab ---------
+
+CROSS_SITE_SALT = "lessons.lab.cross-site-origin"
+# How the cross-site page reaches the lab: each arrives in the timeline.
+CROSS_SITE_WAYS = ("link", "form", "fetch")
+
+
+def cross_site_origin_for(request: HttpRequest) -> str | None:
+    """The origin of "another site" for a learner on this host, or None if there is none.
+
+    LAB_CROSS_SITE_ORIGIN wins; locally, localhost and 127.0.0.1 are two sites
+    for a browser, so each serves as the other's.
+    """
+    if settings.LAB_CROSS_SITE_ORIGIN:
+        return settings.LAB_CROSS_SITE_ORIGIN.rstrip("/")
+    host, _sep, port = request.get_host().partition(":")
+    other = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}.get(host)
+    if other is None:
+        return None
+    return f"{request.scheme}://{other}{':' + port if port else ''}"
+
+
+def cross_site_page_url(request: HttpRequest, learner) -> str | None:
+    """The learner's cross-site page, carrying this lab's origin, signed."""
+    origin = cross_site_origin_for(request)
+    if origin is None:
+        return None
+    lab_origin = f"{request.scheme}://{request.get_host()}"
+    signed = signing.dumps(lab_origin, salt=CROSS_SITE_SALT)
+    path = reverse("lab_cross_site", kwargs={"token": learner.cross_site_token})
+    return f"{origin}{path}?{urlencode({'lab': signed, 'lang': translation.get_language()})}"
+
+
+@require_GET
+def lab_cross_site_page(request: HttpRequest, token: str) -> HttpResponse:
+    """A page of "another site" with a link, a form and a fetch() to the learner's lab."""
+    learner = get_object_or_404(Learner, cross_site_token=token)
+    language = request.GET.get("lang")
+    if language not in {"en", "uz"}:
+        language = "en"
+    try:
+        lab_origin = signing.loads(request.GET.get("lab", ""), salt=CROSS_SITE_SALT)
+    except signing.BadSignature:
+        lab_origin = None
+    probe_path = reverse("lab_probe", kwargs={"token": learner.cross_site_token})
+    with translation.override(language):
+        context = {
+            "lab_origin": lab_origin,
+            "probe_url": f"{lab_origin}{probe_path}" if lab_origin else None,
+            "language": language,
+        }
+        return render(request, "lab/cross_site.html", context)
+
+
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def lab_probe(request: HttpRequest, token: str) -> HttpResponse:
+    """A request from the cross-site page: recorded with the Cookie the browser chose to send.
+
+    It runs the lab's "visit" (the session is not touched), so the timeline
+    shows only whether the browser sent the lab cookie, and why not.
+    """
+    learner = get_object_or_404(
+        Learner.objects.select_related("lab_config"), cross_site_token=token
+    )
+    config = lab_config_for(learner)
+    way = request.GET.get("via") or request.POST.get("via") or "link"
+    if way not in CROSS_SITE_WAYS:
+        way = "link"
+    action = replace(ACTIONS["visit"], name=f"cross_site_{way}")
+    language = request.GET.get("lang") or request.POST.get("lang")
+    with translation.override(language if language in {"en", "uz"} else "en"):
+        run = run_lab_action(request, learner, config, action, ActionInput())
+        if way == "fetch":
+            run.response.status_code = 204
+            return run.response
+        # A link or a form: land back on the lab, where the timeline shows it.
+        run.response.status_code = 303
+        run.response["Location"] = reverse("lessons:lab")
+        return run.response

@@ -247,3 +247,32 @@ def test_what_changed_since_the_previous_request_is_highlighted(learner):
     assert "session_key" in changes["store"]
     html = learner.client.get("/en/lab/").content.decode()
     assert 'class="raw-header changed"' in html
+
+
+@pytest.mark.parametrize("engine", ["cache", "cached_db"])
+def test_removing_my_session_from_the_cache_shows_a_cache_miss(learner, engine):
+    learner.configure(engine=engine)
+    learner.do("set", key="cart", value='["apple"]')
+    key = learner.cookie()
+    prefix = f"django.contrib.sessions.{engine}"
+    assert caches["redis"].get(prefix + key) is not None
+
+    evicted = learner.do("evict_cache")
+    assert evicted.set_cookie is None and "Cookie" not in evicted.vary
+    assert caches["redis"].get(prefix + key) is None
+
+    read = learner.do("get", key="cart")
+    if engine == "cached_db":
+        # Back from the database, and the cache is filled again.
+        assert learner.state()["latest"]["result"]["value"] == ["apple"]
+        assert "read it from the database" in read.html
+        assert caches["redis"].get(prefix + key) == {"cart": ["apple"]}
+    else:
+        assert learner.state()["latest"]["result"]["value"] is None
+        assert "no live session under the key" in read.html
+
+
+def test_removing_from_the_cache_on_another_engine_explains_itself(learner):
+    learner.do("set", key="cart", value="[1]")
+    learner.do("evict_cache")
+    assert learner.state()["latest"]["result"]["error"] == "This engine keeps nothing in the cache."

@@ -3,15 +3,15 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
-from lessons.content_files import CONTENT_DIR, ContentError, read_lesson_sources
-from lessons.models import Lesson
+from lessons.content_files import CONTENT_DIR, ContentError, LessonSource, read_lesson_sources
+from lessons.models import GlossaryTerm, LabPreset, Lesson
 
 
 class Command(BaseCommand):
     help = (
-        "Create or update lessons from the Markdown files in lessons/content/. "
-        "Safe to run again: lessons whose files did not change are left alone, "
-        "and lessons that exist only in the database (written in the admin) are kept."
+        "Create or update lessons (with their lab presets and glossary terms) from the files "
+        "in lessons/content/. Safe to run again: what did not change is left alone, and "
+        "lessons that exist only in the database (written in the admin) are kept."
     )
 
     def add_arguments(self, parser):
@@ -34,36 +34,93 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from error
 
         counts = {"created": 0, "updated": 0, "unchanged": 0}
+        outdated = []
         with transaction.atomic():
             existing = {lesson.slug: lesson for lesson in Lesson.objects.all()}
             for source in sources:
-                values = source.field_values()
                 lesson = existing.pop(source.slug, None)
                 label = f"{source.order:02d} {source.slug}"
+                changes = self.sync_lesson(source, lesson, dry_run)
                 if lesson is None:
                     counts["created"] += 1
                     self.stdout.write(f"  created    {label}")
-                    if not dry_run:
-                        Lesson.objects.create(slug=source.slug, **values)
-                    continue
-                changed = [name for name, value in values.items() if getattr(lesson, name) != value]
-                if not changed:
+                elif changes:
+                    counts["updated"] += 1
+                    self.stdout.write(f"  updated    {label}: {', '.join(changes)}")
+                else:
                     counts["unchanged"] += 1
-                    continue
-                counts["updated"] += 1
-                self.stdout.write(f"  updated    {label}: {', '.join(sorted(changed))}")
                 if not dry_run:
-                    for name in changed:
-                        setattr(lesson, name, values[name])
-                    lesson.save(update_fields=changed)
+                    lesson = Lesson.objects.get(slug=source.slug)
+                    if lesson.uzbek_may_be_outdated:
+                        outdated.append(source.slug)
             for slug in sorted(existing):
                 self.stdout.write(
                     f"  kept       {slug} (in the database only, not in {content_dir})"
                 )
+            if dry_run:
+                transaction.set_rollback(True)
 
         self.stdout.write(
             f"{counts['created']} created, {counts['updated']} updated, "
             f"{counts['unchanged']} unchanged, {len(existing)} kept from the database only."
         )
+        for slug in outdated:
+            self.stdout.write(
+                f"  Uzbek may be out of date: {slug} (its English text changed after the "
+                "Uzbek was written; review it in the admin)"
+            )
         if dry_run:
             self.stdout.write("Dry run: nothing was written.")
+
+    def sync_lesson(self, source: LessonSource, lesson: Lesson | None, dry_run: bool) -> list[str]:
+        """Bring one lesson, its presets and its terms in line with the files; name what changed."""
+        values = source.field_values()
+        if lesson is None:
+            lesson = Lesson(slug=source.slug, **values)
+            lesson.mark_uzbek_reviewed()
+            lesson.save()
+            self.sync_presets(lesson, source)
+            self.sync_terms(lesson, source)
+            return ["new"]
+        changed = sorted(name for name, value in values.items() if getattr(lesson, name) != value)
+        if changed:
+            uzbek_rewritten = any(name.endswith("_uz") for name in changed)
+            for name in changed:
+                setattr(lesson, name, values[name])
+            # Uzbek text changed together with the English: written for it.
+            # English alone changed: the Uzbek stays flagged until reviewed.
+            if uzbek_rewritten:
+                lesson.mark_uzbek_reviewed()
+            lesson.save()
+        changed += self.sync_presets(lesson, source)
+        changed += self.sync_terms(lesson, source)
+        return changed
+
+    def sync_presets(self, lesson: Lesson, source: LessonSource) -> list[str]:
+        changes = []
+        existing = {preset.slug: preset for preset in lesson.presets.all()}
+        for preset_source in source.presets:
+            values = preset_source.field_values()
+            preset = existing.pop(preset_source.slug, None)
+            if preset is None:
+                LabPreset.objects.create(lesson=lesson, slug=preset_source.slug, **values)
+                changes.append(f"preset {preset_source.slug} added")
+            elif any(getattr(preset, name) != value for name, value in values.items()):
+                LabPreset.objects.filter(pk=preset.pk).update(**values)
+                changes.append(f"preset {preset_source.slug} changed")
+        for slug, preset in existing.items():
+            preset.delete()
+            changes.append(f"preset {slug} removed")
+        return changes
+
+    def sync_terms(self, lesson: Lesson, source: LessonSource) -> list[str]:
+        wanted = [term.field_values() for term in source.terms]
+        current = [
+            {name: getattr(term, name) for name in values}
+            for term, values in zip(lesson.glossary_terms.order_by("id"), wanted, strict=False)
+        ]
+        if current == wanted and lesson.glossary_terms.count() == len(wanted):
+            return []
+        lesson.glossary_terms.all().delete()
+        GlossaryTerm.objects.bulk_create(GlossaryTerm(lesson=lesson, **values) for values in wanted)
+        return ["glossary"]

@@ -1,0 +1,51 @@
+"""Serve a lesson body: fill in its "Try it" boxes, engine comparison and links."""
+
+import re
+
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.templatetags.static import static
+from django.urls import NoReverseMatch, reverse
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from lessons.lab.measure import ROUNDS as MEASURE_ROUNDS
+from lessons.models import Lesson
+
+SLOT = re.compile(r'<div class="lesson-slot" data-slot="([^"]+)"></div>')
+SPECIAL_URL = re.compile(r'(href|src)="(lesson|lab|static):([^"]*)"')
+
+
+def _special_url(match: re.Match) -> str:
+    attribute, scheme, target = match.groups()
+    if scheme == "static":
+        url = static(target)
+    elif scheme == "lab":
+        url = reverse("lessons:lab")
+    else:
+        try:
+            url = reverse("lessons:lesson_detail", kwargs={"slug": target})
+        except NoReverseMatch:
+            url = "#"
+    return f'{attribute}="{escape(url)}"'
+
+
+def lesson_body_html(request: HttpRequest, lesson: Lesson) -> SafeString:
+    """The lesson's HTML for this request's language, with its boxes in place."""
+    presets = {preset.slug: preset for preset in lesson.presets.all()}
+
+    def fill_slot(match: re.Match) -> str:
+        slot = match.group(1)
+        if slot == "measure-engines":
+            return render_to_string(
+                "lessons/measure_engines.html", {"rounds": MEASURE_ROUNDS}, request=request
+            )
+        preset = presets.get(slot.removeprefix("try:"))
+        if preset is None:
+            return ""
+        return render_to_string(
+            "lessons/try_it.html", {"preset": preset, "lesson": lesson}, request=request
+        )
+
+    html = SPECIAL_URL.sub(_special_url, lesson.rendered_body.html)
+    return mark_safe(SLOT.sub(fill_slot, html))
