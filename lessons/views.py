@@ -1,9 +1,11 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import translation
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
-from lessons.models import Lesson
+from lessons.models import GlossaryTerm, Lesson
+from lessons.search import MAX_QUERY_LENGTH, normalize_query, search_lessons
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -34,3 +36,38 @@ def lesson_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     if request.htmx and not request.htmx.boosted:
         template_name += "#lesson-swap"
     return render(request, template_name, context)
+
+
+@require_GET
+def search(request: HtmxHttpRequest) -> HttpResponse:
+    """Lessons in the reader's language that contain every word of `q`."""
+    language = translation.get_language()
+    raw_query = request.GET.get("q", "")
+    query = normalize_query(raw_query, language)
+    context = {
+        "query": query,
+        "too_long": len(raw_query.strip()) > MAX_QUERY_LENGTH,
+        "hits": search_lessons(query, language),
+    }
+    return render(request, "lessons/search.html", context)
+
+
+@require_GET
+def glossary(request: HtmxHttpRequest) -> HttpResponse:
+    """Every term of the course in both languages, each with the lesson that teaches it."""
+    language = translation.get_language()
+    other = "uz" if language == "en" else "en"
+    terms = sorted(
+        GlossaryTerm.objects.select_related("lesson"),
+        key=lambda term: (getattr(term, f"term_{language}") or "").lower(),
+    )
+    rows = [
+        {
+            "term": getattr(term, f"term_{language}"),
+            "other": getattr(term, f"term_{other}"),
+            "definition": getattr(term, f"definition_{language}"),
+            "lesson": term.lesson,
+        }
+        for term in terms
+    ]
+    return render(request, "lessons/glossary.html", {"rows": rows, "other_language": other})

@@ -193,6 +193,7 @@ def explain_missing_cookie(
     now: datetime.datetime | None = None,
     fetch_site: str = "",
     top_level_get: bool = False,
+    top_level_navigation: bool = False,
 ) -> list[str]:
     """Why a cookie set by an earlier response is not in this request.
 
@@ -227,6 +228,12 @@ def explain_missing_cookie(
         elif samesite in {"lax", ""} and not top_level_get:
             # Chromium treats a cookie without SameSite as Lax.
             reasons.append("samesite_lax" if samesite else "samesite_default_lax")
+        elif samesite == "none" and not top_level_navigation:
+            # SameSite=None allows it, but browsers that block third-party
+            # cookies (Safari, Firefox's partitioning, Chrome in private
+            # windows and in test browsers) keep it from requests that another
+            # site's page makes (fetch, images, frames).
+            reasons.append("third_party_blocked")
     if not reasons and cookie.is_session_cookie:
         reasons.append("browser_closed")
     return reasons

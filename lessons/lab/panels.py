@@ -55,6 +55,11 @@ REASONS = {
         "It has no SameSite attribute, which Chromium treats as Lax, and this request was started "
         "by another site without being a top-level GET navigation."
     ),
+    "third_party_blocked": lambda note: _(
+        "It has SameSite=None, which allows it here, but this browser blocks third-party "
+        "cookies: requests that another site's page makes (fetch, images, frames) go without "
+        "it. Private windows, Safari and Firefox block or partition them too."
+    ),
     "unknown": lambda note: _(
         "By the browser's rules it should have come back: it was probably deleted by hand or "
         "from another tab."

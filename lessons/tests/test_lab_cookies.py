@@ -21,7 +21,15 @@ DEFAULT = (
 
 
 def why(
-    raw, *, sent_to="127.0.0.1:8000", https=False, path="/lab/run/", host="127.0.0.1:8000", age=1
+    raw,
+    *,
+    sent_to="127.0.0.1:8000",
+    https=False,
+    path="/lab/run/",
+    host="127.0.0.1:8000",
+    age=1,
+    site="same-origin",
+    navigation=None,
 ):
     return explain_missing_cookie(
         parse_set_cookie(raw),
@@ -31,6 +39,9 @@ def why(
         request_path=path,
         request_host=host,
         now=NOW + datetime.timedelta(seconds=age),
+        fetch_site=site,
+        top_level_get=navigation == "GET",
+        top_level_navigation=navigation is not None,
     )
 
 
@@ -76,6 +87,33 @@ def test_a_cookie_that_should_have_come_back_has_no_reason():
             "host_prefix_rules",
         ),
         ("sessionid=abc; Path=/; HttpOnly", {}, "browser_closed"),
+        (
+            "sessionid=abc; Max-Age=60; Path=/; SameSite=Strict",
+            {"site": "cross-site", "navigation": "GET"},
+            "samesite_strict",
+        ),
+        (
+            "sessionid=abc; Max-Age=60; Path=/; SameSite=Lax",
+            {"site": "cross-site", "navigation": "GET"},
+            None,
+        ),
+        (
+            "sessionid=abc; Max-Age=60; Path=/; SameSite=Lax",
+            {"site": "cross-site", "navigation": "POST"},
+            "samesite_lax",
+        ),
+        ("sessionid=abc; Max-Age=60; Path=/; SameSite=Lax", {"site": "cross-site"}, "samesite_lax"),
+        ("sessionid=abc; Max-Age=60; Path=/", {"site": "cross-site"}, "samesite_default_lax"),
+        (
+            "sessionid=abc; Max-Age=60; Path=/; SameSite=None; Secure",
+            {"site": "cross-site"},
+            "third_party_blocked",
+        ),
+        (
+            "sessionid=abc; Max-Age=60; Path=/; SameSite=None; Secure",
+            {"site": "cross-site", "navigation": "POST"},
+            None,
+        ),
     ],
 )
 def test_each_browser_rule_is_named(raw, kwargs, reason):
