@@ -11,9 +11,18 @@ LIGHT_STYLE = "friendly"
 DARK_STYLE = "monokai"
 
 
+def _without_error_boxes(css: str) -> str:
+    """Drop the red boxes Pygments draws around tokens it cannot place.
+
+    Lessons show fragments (a lone Set-Cookie header, part of a settings file)
+    that a lexer cannot fully parse; a red box there would read as a mistake.
+    """
+    return "\n".join(line for line in css.splitlines() if not line.startswith(".highlight .err "))
+
+
 def stylesheet() -> str:
-    light = HtmlFormatter(style=LIGHT_STYLE).get_style_defs(".highlight")
-    dark = HtmlFormatter(style=DARK_STYLE).get_style_defs(".highlight")
+    light = _without_error_boxes(HtmlFormatter(style=LIGHT_STYLE).get_style_defs(".highlight"))
+    dark = _without_error_boxes(HtmlFormatter(style=DARK_STYLE).get_style_defs(".highlight"))
     dark_indented = "\n".join("  " + line for line in dark.splitlines())
     return (
         f"/* Code colours from Pygments ({LIGHT_STYLE} light, {DARK_STYLE} dark).\n"

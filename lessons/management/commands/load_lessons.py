@@ -1,6 +1,6 @@
 from pathlib import Path
 
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand, CommandError, no_translations
 from django.db import transaction
 
 from lessons.content_files import CONTENT_DIR, ContentError, LessonSource, read_lesson_sources
@@ -27,6 +27,8 @@ class Command(BaseCommand):
             help="Where the lesson folders are (default: lessons/content/).",
         )
 
+    # The report is for whoever runs the command, in the language of its messages.
+    @no_translations
     def handle(self, *args, dry_run: bool, content_dir: Path, **options):
         try:
             sources = read_lesson_sources(content_dir)
