@@ -167,3 +167,25 @@ def test_pages_fit_a_phone_screen(browser, live_server, live_lessons):
         )
         assert overflow <= 0, f"{path} scrolls sideways by {overflow}px on a phone"
     context.close()
+
+
+def test_code_examples_have_a_working_copy_button(browser, live_server, live_lessons):
+    context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/uz/lessons/{live_lessons[0].slug}/")
+    block = page.locator(".lesson-body .highlight").first
+    button = block.locator(".copy-button")
+    expect(button).to_have_text("Nusxa olish")
+    button.click()
+    expect(button).to_have_text("Nusxa olindi")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert copied.strip() == block.locator("pre").inner_text().strip()
+    context.close()
+
+
+def test_search_box_in_the_header_finds_a_lesson(page: Page, live_server, live_lessons):
+    page.goto(f"{live_server.url}/uz/")
+    page.get_by_role("searchbox").fill("ma'lumotlar bazasi")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("search-count")).to_contain_text("darsda uchraydi")
+    expect(page.locator(".search-results mark").first).to_have_text(re.compile("maʼlumotlar", re.IGNORECASE))
