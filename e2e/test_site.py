@@ -188,4 +188,6 @@ def test_search_box_in_the_header_finds_a_lesson(page: Page, live_server, live_l
     page.get_by_role("searchbox").fill("ma'lumotlar bazasi")
     page.keyboard.press("Enter")
     expect(page.get_by_test_id("search-count")).to_contain_text("darsda uchraydi")
-    expect(page.locator(".search-results mark").first).to_have_text(re.compile("maʼlumotlar", re.IGNORECASE))
+    expect(page.locator(".search-results mark").first).to_have_text(
+        re.compile("maʼlumotlar", re.IGNORECASE)
+    )
