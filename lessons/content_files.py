@@ -14,7 +14,11 @@ followed by the Markdown body. Beside them:
   tables with `slug`, `settings`, `inputs`, and `[preset.en]` / `[preset.uz]`
   holding `title`, `steps`, `watch`);
 - `glossary.toml`: the terms it teaches (`[[term]]` with `en`, `uz`,
-  `en_definition`, `uz_definition`).
+  `en_definition`, `uz_definition`);
+- `exercises.toml`: its exercises (`[[exercise]]` with `slug`, `kind` "lab"
+  and the `check` that decides it, or "question" and the index of the right
+  `answer`; `[exercise.en]` / `[exercise.uz]` hold `goal`, `hints` (a list),
+  `solution`, `explanation`, and for a question its `choices`).
 """
 
 import re
@@ -70,6 +74,30 @@ class PresetSource:
 
 
 @dataclass(frozen=True)
+class ExerciseSource:
+    slug: str
+    order: int
+    kind: str
+    check_name: str
+    choices: dict[str, list[str]]
+    answer: str
+    text: dict[str, dict[str, str]]  # language -> goal/hints/solution/explanation
+
+    def field_values(self) -> dict[str, object]:
+        values: dict[str, object] = {
+            "order": self.order,
+            "kind": self.kind,
+            "check_name": self.check_name,
+            "choices": self.choices,
+            "answer": self.answer,
+        }
+        for language, texts in self.text.items():
+            for name, text in texts.items():
+                values[f"{name}_{language}"] = text
+        return values
+
+
+@dataclass(frozen=True)
 class TermSource:
     term: dict[str, str]
     definition: dict[str, str]
@@ -93,6 +121,7 @@ class LessonSource:
     body: dict[str, str]
     presets: tuple[PresetSource, ...] = ()
     terms: tuple[TermSource, ...] = ()
+    exercises: tuple[ExerciseSource, ...] = ()
 
     def field_values(self) -> dict[str, object]:
         """The model field values, e.g. {"order": 1, "title_en": ..., "title_uz": ...}."""
@@ -192,6 +221,67 @@ def parse_glossary(path: Path, languages: list[str]) -> tuple[TermSource, ...]:
     return tuple(terms)
 
 
+def parse_exercises(path: Path, languages: list[str]) -> tuple[ExerciseSource, ...]:
+    """The exercises of one lesson, checked: a known check or a valid question, both languages."""
+    from lessons.exercises.checks import load_all_checks
+
+    if not path.exists():
+        return ()
+    checks = load_all_checks()
+    exercises = []
+    seen = set()
+    for order, raw in enumerate(_load_toml(path).get("exercise", []), start=1):
+        slug = raw.get("slug", "")
+        where = f"{path}: exercise {slug or order}"
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug or ""):
+            raise ContentError(f"{where}: slug must be lowercase letters, digits and dashes.")
+        if slug in seen:
+            raise ContentError(f"{where}: two exercises share this slug.")
+        seen.add(slug)
+        kind = raw.get("kind")
+        if kind not in {"lab", "question"}:
+            raise ContentError(f'{where}: kind must be "lab" or "question".')
+        check_name = raw.get("check", "") if kind == "lab" else ""
+        if kind == "lab" and check_name not in checks:
+            raise ContentError(
+                f"{where}: no check named {check_name!r} in lessons/exercises/checks/."
+            )
+        text, choices = {}, {}
+        for language in languages:
+            texts = raw.get(language, {})
+            if not str(texts.get("goal", "")).strip():
+                raise ContentError(f"{where}: [exercise.{language}] lacks goal.")
+            hints = texts.get("hints", [])
+            if not isinstance(hints, list) or not all(isinstance(hint, str) for hint in hints):
+                raise ContentError(f"{where}: [exercise.{language}] hints must be a list of texts.")
+            text[language] = {
+                "goal": str(texts["goal"]).strip(),
+                "hints": "\n\n".join(" ".join(hint.split()) for hint in hints),
+                "solution": str(texts.get("solution", "")).strip(),
+                "explanation": str(texts.get("explanation", "")).strip(),
+            }
+            if kind == "question":
+                choices[language] = [str(choice) for choice in texts.get("choices", [])]
+        answer = ""
+        if kind == "question":
+            lengths = {len(options) for options in choices.values()}
+            if len(lengths) != 1 or lengths.pop() < 2:
+                raise ContentError(
+                    f"{where}: a question needs the same 2+ choices in every language."
+                )
+            answer = raw.get("answer")
+            if not isinstance(answer, int) or not 0 <= answer < len(choices[languages[0]]):
+                raise ContentError(
+                    f"{where}: answer must be the 0-based index of the right choice."
+                )
+            answer = str(answer)
+            missing = [language for language in languages if not text[language]["explanation"]]
+            if missing:
+                raise ContentError(f"{where}: a question needs an explanation in {missing}.")
+        exercises.append(ExerciseSource(slug, order, kind, check_name, choices, answer, text))
+    return tuple(exercises)
+
+
 def read_lesson_sources(content_dir: Path = CONTENT_DIR) -> list[LessonSource]:
     """Every lesson under content_dir, in course order; errors name the file."""
     languages = [code for code, _name in settings.LANGUAGES]
@@ -218,6 +308,7 @@ def read_lesson_sources(content_dir: Path = CONTENT_DIR) -> list[LessonSource]:
                 body=body,
                 presets=parse_presets(lesson_dir / "presets.toml", languages),
                 terms=parse_glossary(lesson_dir / "glossary.toml", languages),
+                exercises=parse_exercises(lesson_dir / "exercises.toml", languages),
             )
         )
     orders = [source.order for source in sources]

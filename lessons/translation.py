@@ -1,6 +1,6 @@
 from modeltranslation.translator import TranslationOptions, register
 
-from lessons.models import GlossaryTerm, LabPreset, Lesson
+from lessons.models import Exercise, GlossaryTerm, LabPreset, Lesson
 
 
 @register(Lesson)
@@ -19,3 +19,9 @@ class LabPresetTranslationOptions(TranslationOptions):
 class GlossaryTermTranslationOptions(TranslationOptions):
     fields = ("term", "definition")
     required_languages = ("en", "uz")
+
+
+@register(Exercise)
+class ExerciseTranslationOptions(TranslationOptions):
+    fields = ("goal", "hints", "solution", "explanation")
+    required_languages = {"en": ("goal",), "uz": ("goal",)}

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from lessons import views
+from lessons.exercises import views as exercise_views
 from lessons.lab import views as lab_views
 
 app_name = "lessons"
@@ -10,11 +11,30 @@ urlpatterns = [
     path("lessons/<slug:slug>/", views.lesson_detail, name="lesson_detail"),
     path("search/", views.search, name="search"),
     path("glossary/", views.glossary, name="glossary"),
+    path("progress/", exercise_views.progress_page, name="progress"),
+    path("progress/reset/", exercise_views.progress_reset, name="progress_reset"),
+    path("progress/resume/", exercise_views.progress_resume, name="progress_resume"),
+    path(
+        "exercises/<slug:lesson_slug>/<slug:exercise_slug>/check/",
+        exercise_views.exercise_check,
+        name="exercise_check",
+    ),
+    path(
+        "exercises/<slug:lesson_slug>/<slug:exercise_slug>/answer/",
+        exercise_views.exercise_answer,
+        name="exercise_answer",
+    ),
+    path(
+        "exercises/<slug:lesson_slug>/<slug:exercise_slug>/hint/",
+        exercise_views.exercise_hint,
+        name="exercise_hint",
+    ),
     path("lab/", lab_views.lab_page, name="lab"),
     path("lab/settings/", lab_views.lab_settings, name="lab_settings"),
     path("lab/reset/", lab_views.lab_reset, name="lab_reset"),
     path("lab/state.json", lab_views.lab_state, name="lab_state"),
     path("lab/measure/", lab_views.lab_measure, name="lab_measure"),
+    path("lab/observe/", lab_views.lab_observe, name="lab_observe"),
     path(
         "lab/try/<slug:lesson_slug>/<slug:preset_slug>/",
         lab_views.lab_try_preset,

@@ -4,7 +4,9 @@ from django.utils import translation
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
-from lessons.models import GlossaryTerm, Lesson
+from lessons.exercises.progress import course_progress
+from lessons.lab.learners import existing_learner
+from lessons.models import ExerciseProgress, GlossaryTerm, Lesson
 from lessons.search import MAX_QUERY_LENGTH, normalize_query, search_lessons
 
 
@@ -15,8 +17,14 @@ class HtmxHttpRequest(HttpRequest):
 @require_GET
 def lesson_list(request: HtmxHttpRequest) -> HttpResponse:
     """The course: every lesson in order, with its summary."""
-    lessons = Lesson.objects.only("slug", "order", "title", "summary")
-    return render(request, "lessons/lesson_list.html", {"lessons": lessons})
+    lessons = Lesson.objects.all()
+    progress = course_progress(existing_learner(request))
+    context = {
+        "lessons": [(lesson, progress.get(lesson.id)) for lesson in lessons],
+        "done": sum(item.done for item in progress.values()),
+        "total": sum(item.total for item in progress.values()),
+    }
+    return render(request, "lessons/lesson_list.html", context)
 
 
 @require_GET
@@ -27,8 +35,16 @@ def lesson_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     lesson content (the "lesson" partial) instead of the whole page.
     """
     lesson = get_object_or_404(Lesson, slug=slug)
+    learner = existing_learner(request)
+    progress = {}
+    if learner is not None:
+        progress = {
+            item.exercise_id: item
+            for item in ExerciseProgress.objects.filter(learner=learner, exercise__lesson=lesson)
+        }
     context = {
         "lesson": lesson,
+        "exercises": [(exercise, progress.get(exercise.id)) for exercise in lesson.exercises.all()],
         "previous_lesson": Lesson.objects.filter(order__lt=lesson.order).order_by("-order").first(),
         "next_lesson": Lesson.objects.filter(order__gt=lesson.order).order_by("order").first(),
     }

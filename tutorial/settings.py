@@ -233,6 +233,10 @@ LAB_RESERVED_COOKIE_NAMES = (SESSION_COOKIE_NAME, CSRF_COOKIE_NAME, LANGUAGE_COO
 # that browsers count as a different site, e.g. http://lab-other.school.local:8000.
 # Left empty, localhost and 127.0.0.1 serve as each other's.
 LAB_CROSS_SITE_ORIGIN = os.environ.get("LAB_CROSS_SITE_ORIGIN", "")
+# Worked solutions of exercises: shown after this many attempts, or never
+# when EXERCISE_SHOW_SOLUTIONS is off (a classroom may want that).
+EXERCISE_SHOW_SOLUTIONS = env_bool("EXERCISE_SHOW_SOLUTIONS", default=True)
+EXERCISE_SOLUTION_AFTER = 3
 # How many lab requests the timeline keeps per learner.
 LAB_TIMELINE_LENGTH = 30
 

@@ -189,6 +189,7 @@ def store_changes(
 
 def exchange_data(exchange: LabExchange) -> dict[str, Any]:
     return {
+        "id": exchange.id,
         "at": exchange.created_at.isoformat(),
         "action": exchange.action,
         "python": exchange.python,

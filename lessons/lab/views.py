@@ -16,12 +16,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lessons.lab.actions import ACTIONS, ActionInput, ActionInputError, parse_action_input
 from lessons.lab.engines import ENGINES
 from lessons.lab.forms import LabSettingsForm, django_default_display
-from lessons.lab.learners import lab_config_for, learner_for
+from lessons.lab.learners import existing_learner, lab_config_for, learner_for
 from lessons.lab.measure import ROUNDS as MEASURE_ROUNDS
 from lessons.lab.measure import measure_engines
 from lessons.lab.panels import lab_panels_for
 from lessons.lab.runner import run_lab_action
-from lessons.models import LabConfig, LabPreset, Learner
+from lessons.models import LabConfig, LabObservation, LabPreset, Learner
 
 LAB_TEMPLATE = "lab/lab.html"
 # The lab's requests go to these paths (outside /en/ and /uz/) so that
@@ -284,3 +284,23 @@ def lab_probe(request: HttpRequest, token: str) -> HttpResponse:
         run.response.status_code = 303
         run.response["Location"] = reverse("lessons:lab")
         return run.response
+
+
+@require_POST
+def lab_observe(request: HttpRequest) -> HttpResponse:
+    """What the lab page's JavaScript saw after a lab request (document.cookie).
+
+    Recorded once per exchange, only for the learner's own exchanges; a check
+    trusts it only where it agrees with what the server recorded.
+    """
+    learner = existing_learner(request)
+    exchange_id = request.POST.get("exchange", "")
+    if learner is None or not exchange_id.isdigit():
+        return HttpResponse(status=204)
+    exchange = learner.lab_exchanges.filter(id=int(exchange_id)).first()
+    if exchange is not None:
+        LabObservation.objects.get_or_create(
+            exchange=exchange,
+            defaults={"document_cookie": request.POST.get("document_cookie", "")[:8192]},
+        )
+    return HttpResponse(status=204)

@@ -26,6 +26,29 @@
     }
   }, true);
 
+  // Tell the server what page JavaScript saw after this exchange: only the
+  // browser knows, and exercises about HttpOnly need it.
+  var reported = {};
+  function reportDocumentCookie() {
+    var panels = document.getElementById("lab-panels");
+    var body = document.body.getAttribute("hx-headers");
+    if (!panels || !body) {
+      return;
+    }
+    var exchange = panels.getAttribute("data-exchange-id");
+    if (!exchange || reported[exchange]) {
+      return;
+    }
+    reported[exchange] = true;
+    var form = new URLSearchParams({ exchange: exchange, document_cookie: document.cookie });
+    fetch(panels.getAttribute("data-observe-url"), {
+      method: "POST",
+      headers: JSON.parse(body),
+      body: form,
+      credentials: "same-origin",
+    });
+  }
+
   function showDocumentCookie() {
     var output = document.getElementById("document-cookie");
     var verdict = document.getElementById("document-cookie-verdict");
@@ -67,6 +90,8 @@
 
   document.addEventListener("DOMContentLoaded", showDocumentCookie);
   document.addEventListener("htmx:afterSettle", showDocumentCookie);
+  document.addEventListener("DOMContentLoaded", reportDocumentCookie);
+  document.addEventListener("htmx:afterSettle", reportDocumentCookie);
   setInterval(countDown, 1000);
   showDocumentCookie();
 })();

@@ -4,7 +4,7 @@ from django.core.management.base import BaseCommand, CommandError, no_translatio
 from django.db import transaction
 
 from lessons.content_files import CONTENT_DIR, ContentError, LessonSource, read_lesson_sources
-from lessons.models import GlossaryTerm, LabPreset, Lesson
+from lessons.models import Exercise, GlossaryTerm, LabPreset, Lesson
 
 
 class Command(BaseCommand):
@@ -83,6 +83,7 @@ class Command(BaseCommand):
             lesson.save()
             self.sync_presets(lesson, source)
             self.sync_terms(lesson, source)
+            self.sync_exercises(lesson, source)
             return ["new"]
         changed = sorted(name for name, value in values.items() if getattr(lesson, name) != value)
         if changed:
@@ -96,6 +97,7 @@ class Command(BaseCommand):
             lesson.save()
         changed += self.sync_presets(lesson, source)
         changed += self.sync_terms(lesson, source)
+        changed += self.sync_exercises(lesson, source)
         return changed
 
     def sync_presets(self, lesson: Lesson, source: LessonSource) -> list[str]:
@@ -126,3 +128,21 @@ class Command(BaseCommand):
         lesson.glossary_terms.all().delete()
         GlossaryTerm.objects.bulk_create(GlossaryTerm(lesson=lesson, **values) for values in wanted)
         return ["glossary"]
+
+    def sync_exercises(self, lesson: Lesson, source: LessonSource) -> list[str]:
+        # Updated in place, never recreated: learners' progress points at them.
+        changes = []
+        existing = {exercise.slug: exercise for exercise in lesson.exercises.all()}
+        for exercise_source in source.exercises:
+            values = exercise_source.field_values()
+            exercise = existing.pop(exercise_source.slug, None)
+            if exercise is None:
+                Exercise.objects.create(lesson=lesson, slug=exercise_source.slug, **values)
+                changes.append(f"exercise {exercise_source.slug} added")
+            elif any(getattr(exercise, name) != value for name, value in values.items()):
+                Exercise.objects.filter(pk=exercise.pk).update(**values)
+                changes.append(f"exercise {exercise_source.slug} changed")
+        for slug, exercise in existing.items():
+            exercise.delete()
+            changes.append(f"exercise {slug} removed")
+        return changes

@@ -1,0 +1,1 @@
+"""Exercises: goals learners reach in the lab, checked on the server from real evidence."""

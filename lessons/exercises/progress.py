@@ -1,0 +1,95 @@
+"""Checking exercises and keeping learners' progress (writes live here; views stay small)."""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from lessons.exercises.checks import Verdict, load_all_checks
+from lessons.exercises.evidence import Evidence
+from lessons.lab.learners import lab_config_for
+from lessons.models import Exercise, ExerciseProgress, Learner, Lesson
+
+
+def progress_for(learner: Learner, exercise: Exercise) -> ExerciseProgress:
+    progress, _created = ExerciseProgress.objects.get_or_create(learner=learner, exercise=exercise)
+    return progress
+
+
+def _record(progress: ExerciseProgress, verdict: Verdict) -> Verdict:
+    """Count the attempt; a pass is kept even if a later attempt would fail."""
+    if progress.passed_at is None:
+        progress.attempts += 1
+        if verdict.passed:
+            progress.passed_at = timezone.now()
+        progress.last_message = verdict.message
+        progress.save()
+    return verdict
+
+
+@transaction.atomic
+def check_lab_exercise(learner: Learner, exercise: Exercise) -> Verdict:
+    """Decide a lab exercise from what the lab recorded for this learner."""
+    check = load_all_checks()[exercise.check_name]
+    verdict = check(Evidence.gather(learner, lab_config_for(learner)))
+    return _record(progress_for(learner, exercise), verdict)
+
+
+@transaction.atomic
+def answer_question(learner: Learner, exercise: Exercise, choice: str) -> Verdict:
+    """Mark a question's answer; the explanation is shown either way."""
+    if choice == exercise.answer:
+        verdict = Verdict(True, _("Right."))
+    else:
+        verdict = Verdict(False, _("Not this one."))
+    return _record(progress_for(learner, exercise), verdict)
+
+
+def reveal_next_hint(learner: Learner, exercise: Exercise) -> ExerciseProgress:
+    progress = progress_for(learner, exercise)
+    if progress.hints_shown < len(exercise.hint_list()):
+        progress.hints_shown += 1
+        progress.save(update_fields=["hints_shown", "updated_at"])
+    return progress
+
+
+def solution_visible(progress: ExerciseProgress | None) -> bool:
+    """Worked solutions appear after a few attempts, unless the site turns them off."""
+    if not settings.EXERCISE_SHOW_SOLUTIONS or progress is None:
+        return False
+    return progress.passed_at is not None or progress.attempts >= settings.EXERCISE_SOLUTION_AFTER
+
+
+@dataclass(frozen=True)
+class LessonProgress:
+    lesson: Lesson
+    done: int
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done == self.total
+
+
+def course_progress(learner: Learner | None) -> dict[int, LessonProgress]:
+    """Done and total exercises per lesson id."""
+    passed = set()
+    if learner is not None:
+        passed = set(
+            ExerciseProgress.objects.filter(learner=learner, passed_at__isnull=False).values_list(
+                "exercise_id", flat=True
+            )
+        )
+    result = {}
+    for lesson in Lesson.objects.prefetch_related("exercises"):
+        ids = [exercise.id for exercise in lesson.exercises.all()]
+        result[lesson.id] = LessonProgress(lesson, sum(1 for i in ids if i in passed), len(ids))
+    return result
+
+
+def reset_progress(learner: Learner) -> int:
+    """Forget every exercise result of this learner; their lab is left alone."""
+    deleted, _details = ExerciseProgress.objects.filter(learner=learner).delete()
+    return deleted

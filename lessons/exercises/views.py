@@ -1,0 +1,103 @@
+"""Exercise boxes (check, hint, answer) and the learner's progress page."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_POST
+
+from lessons.exercises.progress import (
+    answer_question,
+    check_lab_exercise,
+    course_progress,
+    progress_for,
+    reset_progress,
+    reveal_next_hint,
+)
+from lessons.lab.learners import existing_learner, learner_for, resume_code_for, resume_learner
+from lessons.models import Exercise
+
+EXERCISE_TEMPLATE = "exercises/exercise.html"
+
+
+def _exercise(lesson_slug: str, exercise_slug: str) -> Exercise:
+    return get_object_or_404(
+        Exercise.objects.select_related("lesson"), lesson__slug=lesson_slug, slug=exercise_slug
+    )
+
+
+def _answer(request: HttpRequest, exercise: Exercise, learner, verdict=None) -> HttpResponse:
+    """The exercise box for htmx; without JavaScript, back to the lesson at the exercise."""
+    if not request.htmx:
+        return redirect(f"{exercise.lesson.get_absolute_url()}#exercise-{exercise.slug}")
+    context = {
+        "exercise": exercise,
+        "progress": progress_for(learner, exercise),
+        "verdict": verdict,
+    }
+    return render(request, EXERCISE_TEMPLATE, context)
+
+
+@require_POST
+def exercise_check(request: HttpRequest, lesson_slug: str, exercise_slug: str) -> HttpResponse:
+    """Check a lab exercise against what the lab recorded. The request carries no evidence."""
+    exercise = _exercise(lesson_slug, exercise_slug)
+    learner = learner_for(request)
+    if exercise.kind != Exercise.Kind.LAB:
+        return _answer(request, exercise, learner)
+    verdict = check_lab_exercise(learner, exercise)
+    return _answer(request, exercise, learner, verdict)
+
+
+@require_POST
+def exercise_answer(request: HttpRequest, lesson_slug: str, exercise_slug: str) -> HttpResponse:
+    exercise = _exercise(lesson_slug, exercise_slug)
+    learner = learner_for(request)
+    choice = request.POST.get("choice", "")
+    valid = exercise.kind == Exercise.Kind.QUESTION and choice.isdigit()
+    verdict = answer_question(learner, exercise, choice) if valid else None
+    return _answer(request, exercise, learner, verdict)
+
+
+@require_POST
+def exercise_hint(request: HttpRequest, lesson_slug: str, exercise_slug: str) -> HttpResponse:
+    exercise = _exercise(lesson_slug, exercise_slug)
+    learner = learner_for(request)
+    reveal_next_hint(learner, exercise)
+    return _answer(request, exercise, learner)
+
+
+@require_GET
+def progress_page(request: HttpRequest) -> HttpResponse:
+    """Progress through the course, the resume code, and reset."""
+    learner = existing_learner(request)
+    lessons = list(course_progress(learner).values())
+    done = sum(item.done for item in lessons)
+    total = sum(item.total for item in lessons)
+    context = {
+        "lessons": lessons,
+        "done": done,
+        "total": total,
+        "complete": total > 0 and done == total,
+        "resume_code": resume_code_for(learner) if learner else None,
+        "resume_error": request.GET.get("resume") == "unknown",
+    }
+    return render(request, "exercises/progress.html", context)
+
+
+@require_POST
+def progress_reset(request: HttpRequest) -> HttpResponse:
+    """Forget the learner's exercise results, once they have confirmed it."""
+    learner = existing_learner(request)
+    if request.POST.get("confirm") != "yes":
+        return render(request, "exercises/reset_confirm.html")
+    if learner is not None:
+        reset_progress(learner)
+    return redirect(reverse("lessons:progress"))
+
+
+@require_POST
+def progress_resume(request: HttpRequest) -> HttpResponse:
+    """Continue, in this browser, as the learner whose resume code was typed."""
+    if resume_learner(request, request.POST.get("code", "")) is None:
+        return redirect(reverse("lessons:progress") + "?resume=unknown")
+    return redirect(reverse("lessons:progress"))
