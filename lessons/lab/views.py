@@ -21,7 +21,7 @@ from lessons.lab.measure import ROUNDS as MEASURE_ROUNDS
 from lessons.lab.measure import measure_engines
 from lessons.lab.panels import lab_panels_for
 from lessons.lab.runner import run_lab_action
-from lessons.models import LabConfig, LabObservation, LabPreset, Learner
+from lessons.models import ExerciseProgress, LabConfig, LabObservation, LabPreset, Learner
 
 LAB_TEMPLATE = "lab/lab.html"
 # The lab's requests go to these paths (outside /en/ and /uz/) so that
@@ -58,6 +58,18 @@ def _lab_context(request: HttpRequest, learner, config: LabConfig, **extra) -> d
         "inputs": {**DEFAULT_INPUTS, **(config.preset.inputs if config.preset else {})},
         **extra,
     }
+    if config.preset is not None:
+        # The lesson's exercises right under its instructions: check without leaving the lab.
+        progress = {
+            item.exercise_id: item
+            for item in ExerciseProgress.objects.filter(
+                learner=learner, exercise__lesson=config.preset.lesson
+            )
+        }
+        context["exercises"] = [
+            (exercise, progress.get(exercise.id))
+            for exercise in config.preset.lesson.exercises.all()
+        ]
     if "form" not in context:
         context["form"] = SimpleLazyObject(
             lambda: LabSettingsForm(instance=config, host=request.get_host())

@@ -286,3 +286,13 @@ def test_finishing_every_exercise_shows_the_completion_page(learner):
         )
     html = learner.client.get("/uz/progress/").content.decode()
     assert 'data-testid="completion"' in html
+
+
+def test_the_lab_shows_the_presets_lesson_exercises(learner):
+    from lessons.models import LabPreset
+
+    preset = LabPreset.objects.filter(lesson__slug="cookie-flags").first()
+    learner.client.post(f"/en/lab/try/cookie-flags/{preset.slug}/")
+    page = learner.client.get("/en/lab/").content.decode()
+    assert 'data-exercise="hide-from-javascript"' in page
+    assert 'hx-post="/en/exercises/cookie-flags/hide-from-javascript/check/"' in page
