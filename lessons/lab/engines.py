@@ -21,6 +21,24 @@ class Engine:
     def stores_on_server(self) -> bool:
         return self.uses_database or self.uses_cache or self.uses_files
 
+    @property
+    def key_space(self) -> str | None:
+        """Where a session key is looked up: db and cached_db both read django_session rows,
+        so a key of one is a key of the other; cache and file keys mean nothing elsewhere."""
+        if self.uses_database:
+            return "database"
+        if self.uses_cache:
+            return "cache"
+        if self.uses_files:
+            return "file"
+        return None
+
+
+def engines_sharing_keys(engine_name: str) -> list[str]:
+    """The engines whose session keys this engine can load (itself included)."""
+    space = ENGINES[engine_name].key_space
+    return [name for name, engine in ENGINES.items() if space and engine.key_space == space]
+
 
 ENGINES = {
     engine.name: engine

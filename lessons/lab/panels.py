@@ -87,6 +87,13 @@ def note_messages(note: dict[str, Any]) -> list[str]:
             )
             % {"engine": note.get("engine", "")}
         ),
+        "engine_changed_same_store": lambda: (
+            _(
+                "The engine changed to %(engine)s. It looks up the same django_session rows as "
+                "before, so your session carries over."
+            )
+            % {"engine": note.get("engine", "")}
+        ),
         "foreign_cookie": lambda: (
             _(
                 "The cookie %(name)s did not hold a session the lab gave you, so Django was not "

@@ -34,7 +34,7 @@ from lessons.lab.cookies import (
     parse_set_cookie,
     rejection_reasons,
 )
-from lessons.lab.engines import ENGINES
+from lessons.lab.engines import ENGINE_BY_PATH, ENGINES, engines_sharing_keys
 from lessons.lab.session_settings import lab_session_settings
 from lessons.lab.store import (
     CACHE_KEY_PREFIXES,
@@ -85,7 +85,7 @@ def lab_set_cookies(response: HttpResponse, cookie_name: str) -> list[SetCookie]
 
 def owns_session_key(learner: Learner, engine_name: str, session_key: str) -> bool:
     return LabSessionKey.objects.filter(
-        learner=learner, engine=engine_name, session_key=session_key
+        learner=learner, engine__in=engines_sharing_keys(engine_name), session_key=session_key
     ).exists()
 
 
@@ -217,8 +217,12 @@ def run_lab_action(
     notes: list[dict[str, Any]] = []
 
     recent = recent_exchanges(learner)
-    if recent and recent[0].settings_snapshot.get("SESSION_ENGINE") != engine.path:
-        notes.append({"code": "engine_changed", "engine": config.engine})
+    previous_path = recent[0].settings_snapshot.get("SESSION_ENGINE") if recent else None
+    if previous_path and previous_path != engine.path:
+        previous = ENGINE_BY_PATH.get(previous_path)
+        same_store = previous is not None and previous.key_space == engine.key_space
+        code = "engine_changed_same_store" if same_store else "engine_changed"
+        notes.append({"code": code, "engine": config.engine})
     missing = missing_cookie_note(recent, config, request)
     if missing:
         notes.append(missing)

@@ -131,3 +131,19 @@ def test_every_lesson_has_glossary_terms(lessons):
     for lesson in lessons:
         assert lesson.glossary_terms.exists(), lesson.slug
     assert LabPreset.objects.count() >= 13
+
+
+@pytest.mark.parametrize("slug", EXPECTED_SLUGS)
+def test_each_lesson_has_one_to_three_exercises_in_both_languages(slug):
+    exercises = SOURCES[slug].exercises
+    assert 1 <= len(exercises) <= 3, slug
+    for exercise in exercises:
+        assert exercise.text["uz"]["goal"] != exercise.text["en"]["goal"], (slug, exercise.slug)
+        if exercise.kind == "lab":
+            assert exercise.text["en"]["solution"] and exercise.text["uz"]["solution"]
+            assert exercise.text["en"]["hints"] and exercise.text["uz"]["hints"]
+
+
+def test_the_course_has_about_thirty_exercises():
+    total = sum(len(source.exercises) for source in SOURCES.values())
+    assert 25 <= total <= 39

@@ -233,3 +233,15 @@ def test_when_redis_is_down_cache_engines_say_so_and_the_rest_keeps_working(lear
         finally:
             revived.stop()
     caches["redis"].close()
+
+
+def test_switching_between_db_and_cached_db_keeps_the_session(learner):
+    # Both read django_session rows: a key of one is a key of the other, as in Django.
+    learner.do("set", key="cart", value='["apple"]')
+    learner.configure(engine="cached_db")
+    response = learner.do("get", key="cart")
+    assert learner.state()["latest"]["result"]["value"] == ["apple"]
+    assert "carries over" in response.html
+    learner.configure(engine="db")
+    learner.do("get", key="cart")
+    assert learner.state()["latest"]["result"]["value"] == ["apple"]
