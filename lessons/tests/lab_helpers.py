@@ -1,5 +1,6 @@
 """A learner driving the lab through the test client, as the lab page's forms do."""
 
+import html
 from dataclasses import dataclass, field
 from http.cookies import Morsel
 
@@ -75,3 +76,38 @@ def cookie_attributes(morsel: Morsel) -> dict[str, str | bool]:
         name, sep, value = part.strip().partition("=")
         attributes[name.lower()] = value if sep else True
     return attributes
+
+
+# --- Exercises ---------------------------------------------------------------------
+
+
+def check(learner: LabLearner, lesson: str, exercise: str, language: str = "en") -> str:
+    """Press Check on a lab exercise; the exercise box's HTML, entities unescaped."""
+    response = learner.client.post(
+        f"/{language}/exercises/{lesson}/{exercise}/check/", headers={"HX-Request": "true"}
+    )
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def answer(
+    learner: LabLearner, lesson: str, exercise: str, choice: str, language: str = "en"
+) -> str:
+    """Answer a question; the exercise box's HTML, entities unescaped."""
+    response = learner.client.post(
+        f"/{language}/exercises/{lesson}/{exercise}/answer/",
+        {"choice": choice},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    return html.unescape(response.content.decode())
+
+
+def passed(box_html: str) -> bool:
+    return "verdict--pass" in box_html
+
+
+def nothing_passed() -> bool:
+    from lessons.models import ExerciseProgress
+
+    return not ExerciseProgress.objects.filter(passed_at__isnull=False).exists()

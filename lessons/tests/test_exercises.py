@@ -6,7 +6,8 @@ import re
 import pytest
 
 from lessons.models import Exercise, ExerciseProgress, LabExchange, LabObservation
-from lessons.tests.lab_helpers import LabLearner
+from lessons.tests.lab_helpers import LabLearner, check, passed
+from lessons.tests.lab_helpers import answer as answer_exercise
 
 pytestmark = pytest.mark.django_db
 
@@ -16,18 +17,6 @@ def learner(lessons) -> LabLearner:
     learner = LabLearner()
     learner.client.get("/en/lab/")
     return learner
-
-
-def check(learner: LabLearner, lesson: str, exercise: str, language="en") -> str:
-    response = learner.client.post(
-        f"/{language}/exercises/{lesson}/{exercise}/check/", headers={"HX-Request": "true"}
-    )
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def passed(html: str) -> bool:
-    return "verdict--pass" in html
 
 
 def observe(learner: LabLearner, document_cookie: str, exchange_id: int | None = None) -> None:
@@ -182,13 +171,9 @@ def test_flushing_is_a_near_miss(learner):
 
 
 def answer(learner: LabLearner, choice: str, language="en") -> str:
-    response = learner.client.post(
-        f"/{language}/exercises/signed-cookie-sessions/nothing-on-the-server/answer/",
-        {"choice": choice},
-        headers={"HX-Request": "true"},
+    return answer_exercise(
+        learner, "signed-cookie-sessions", "nothing-on-the-server", choice, language
     )
-    assert response.status_code == 200
-    return response.content.decode()
 
 
 def test_a_question_gives_instant_feedback_and_an_explanation(learner):

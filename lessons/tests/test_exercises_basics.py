@@ -1,7 +1,6 @@
 """Exercises of lessons 1-4: passed with the right lab actions, refused on a near miss."""
 
 import datetime
-import html
 import os
 
 import pytest
@@ -9,7 +8,7 @@ from django.contrib.sessions.models import Session
 from django.utils import timezone
 
 from lessons.models import LabExchange
-from lessons.tests.lab_helpers import LabLearner
+from lessons.tests.lab_helpers import LabLearner, answer, check, passed
 
 pytestmark = pytest.mark.django_db
 
@@ -19,28 +18,6 @@ def learner(lessons) -> LabLearner:
     learner = LabLearner()
     learner.client.get("/en/lab/")
     return learner
-
-
-def check(learner: LabLearner, lesson: str, exercise: str) -> str:
-    response = learner.client.post(
-        f"/en/exercises/{lesson}/{exercise}/check/", headers={"HX-Request": "true"}
-    )
-    assert response.status_code == 200
-    return html.unescape(response.content.decode())
-
-
-def answer(learner: LabLearner, lesson: str, exercise: str, choice: int) -> str:
-    response = learner.client.post(
-        f"/en/exercises/{lesson}/{exercise}/answer/",
-        {"choice": str(choice)},
-        headers={"HX-Request": "true"},
-    )
-    assert response.status_code == 200
-    return html.unescape(response.content.decode())
-
-
-def passed(page: str) -> bool:
-    return "verdict--pass" in page
 
 
 # --- 01 What a session is: a read sends no cookie ------------------------------------

@@ -8,8 +8,8 @@ import pytest
 from django.contrib.sessions.models import Session
 from django.core import signing
 
-from lessons.models import ExerciseProgress, LabExchange
-from lessons.tests.lab_helpers import LabLearner
+from lessons.models import LabExchange
+from lessons.tests.lab_helpers import LabLearner, answer, check, nothing_passed, passed
 
 pytestmark = pytest.mark.django_db
 
@@ -19,32 +19,6 @@ def learner(lessons) -> LabLearner:
     learner = LabLearner()
     learner.client.get("/en/lab/")
     return learner
-
-
-def check(learner: LabLearner, lesson: str, exercise: str, language="en") -> str:
-    response = learner.client.post(
-        f"/{language}/exercises/{lesson}/{exercise}/check/", headers={"HX-Request": "true"}
-    )
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def answer(learner: LabLearner, lesson: str, exercise: str, choice: str, language="en") -> str:
-    response = learner.client.post(
-        f"/{language}/exercises/{lesson}/{exercise}/answer/",
-        {"choice": choice},
-        headers={"HX-Request": "true"},
-    )
-    assert response.status_code == 200
-    return response.content.decode()
-
-
-def passed(html: str) -> bool:
-    return "verdict--pass" in html
-
-
-def nothing_passed() -> bool:
-    return not ExerciseProgress.objects.filter(passed_at__isnull=False).exists()
 
 
 # --- Lesson 5: a Redis key that lives five minutes ------------------------------------
