@@ -101,21 +101,7 @@ class Command(BaseCommand):
         return changed
 
     def sync_presets(self, lesson: Lesson, source: LessonSource) -> list[str]:
-        changes = []
-        existing = {preset.slug: preset for preset in lesson.presets.all()}
-        for preset_source in source.presets:
-            values = preset_source.field_values()
-            preset = existing.pop(preset_source.slug, None)
-            if preset is None:
-                LabPreset.objects.create(lesson=lesson, slug=preset_source.slug, **values)
-                changes.append(f"preset {preset_source.slug} added")
-            elif any(getattr(preset, name) != value for name, value in values.items()):
-                LabPreset.objects.filter(pk=preset.pk).update(**values)
-                changes.append(f"preset {preset_source.slug} changed")
-        for slug, preset in existing.items():
-            preset.delete()
-            changes.append(f"preset {slug} removed")
-        return changes
+        return self.sync_by_slug(lesson.presets, LabPreset, lesson, source.presets, "preset")
 
     def sync_terms(self, lesson: Lesson, source: LessonSource) -> list[str]:
         wanted = [term.field_values() for term in source.terms]
@@ -130,19 +116,25 @@ class Command(BaseCommand):
         return ["glossary"]
 
     def sync_exercises(self, lesson: Lesson, source: LessonSource) -> list[str]:
-        # Updated in place, never recreated: learners' progress points at them.
+        return self.sync_by_slug(lesson.exercises, Exercise, lesson, source.exercises, "exercise")
+
+    def sync_by_slug(self, related, model, lesson: Lesson, sources, label: str) -> list[str]:
+        """Create, update in place or remove a lesson's presets or exercises, matched by slug.
+
+        Rows are updated, not recreated: learners' settings and progress point at them.
+        """
         changes = []
-        existing = {exercise.slug: exercise for exercise in lesson.exercises.all()}
-        for exercise_source in source.exercises:
-            values = exercise_source.field_values()
-            exercise = existing.pop(exercise_source.slug, None)
-            if exercise is None:
-                Exercise.objects.create(lesson=lesson, slug=exercise_source.slug, **values)
-                changes.append(f"exercise {exercise_source.slug} added")
-            elif any(getattr(exercise, name) != value for name, value in values.items()):
-                Exercise.objects.filter(pk=exercise.pk).update(**values)
-                changes.append(f"exercise {exercise_source.slug} changed")
-        for slug, exercise in existing.items():
-            exercise.delete()
-            changes.append(f"exercise {slug} removed")
+        existing = {item.slug: item for item in related.all()}
+        for item_source in sources:
+            values = item_source.field_values()
+            item = existing.pop(item_source.slug, None)
+            if item is None:
+                model.objects.create(lesson=lesson, slug=item_source.slug, **values)
+                changes.append(f"{label} {item_source.slug} added")
+            elif any(getattr(item, name) != value for name, value in values.items()):
+                model.objects.filter(pk=item.pk).update(**values)
+                changes.append(f"{label} {item_source.slug} changed")
+        for slug, item in existing.items():
+            item.delete()
+            changes.append(f"{label} {slug} removed")
         return changes
