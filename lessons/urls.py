@@ -1,6 +1,8 @@
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from lessons import views
+from lessons.classroom import views as classroom_views
 from lessons.exercises import views as exercise_views
 from lessons.lab import views as lab_views
 
@@ -11,6 +13,37 @@ urlpatterns = [
     path("lessons/<slug:slug>/", views.lesson_detail, name="lesson_detail"),
     path("search/", views.search, name="search"),
     path("glossary/", views.glossary, name="glossary"),
+    path("join/", classroom_views.join, name="join"),
+    path("join/<str:code>/", classroom_views.join, name="join_code"),
+    path("instructor/", classroom_views.instructor_home, name="instructor_home"),
+    path(
+        "instructor/login/", classroom_views.InstructorLoginView.as_view(), name="instructor_login"
+    ),
+    path(
+        "instructor/logout/",
+        auth_views.LogoutView.as_view(next_page="lessons:lesson_list"),
+        name="instructor_logout",
+    ),
+    path(
+        "instructor/classrooms/<int:classroom_id>/",
+        classroom_views.classroom_dashboard,
+        name="classroom_dashboard",
+    ),
+    path(
+        "instructor/classrooms/<int:classroom_id>/progress.csv",
+        classroom_views.classroom_csv,
+        name="classroom_csv",
+    ),
+    path(
+        "instructor/classrooms/<int:classroom_id>/open/",
+        classroom_views.classroom_toggle_open,
+        name="classroom_toggle_open",
+    ),
+    path(
+        "instructor/classrooms/<int:classroom_id>/members/<int:membership_id>/<slug:action>/",
+        classroom_views.classroom_member_action,
+        name="classroom_member_action",
+    ),
     path("progress/", exercise_views.progress_page, name="progress"),
     path("progress/reset/", exercise_views.progress_reset, name="progress_reset"),
     path("progress/resume/", exercise_views.progress_resume, name="progress_resume"),

@@ -4,6 +4,7 @@ from django.utils import translation
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
 
+from lessons.classroom.services import classroom_of
 from lessons.exercises.progress import course_progress
 from lessons.lab.learners import existing_learner
 from lessons.models import ExerciseProgress, GlossaryTerm, Lesson
@@ -17,12 +18,16 @@ class HtmxHttpRequest(HttpRequest):
 @require_GET
 def lesson_list(request: HtmxHttpRequest) -> HttpResponse:
     """The course: every lesson in order, with its summary."""
-    lessons = Lesson.objects.all()
-    progress = course_progress(existing_learner(request))
+    learner = existing_learner(request)
+    classroom = classroom_of(learner)
+    # A classroom's learners see its lessons.
+    lessons = classroom.course_lessons() if classroom else Lesson.objects.all()
+    progress = course_progress(learner)
     context = {
         "lessons": [(lesson, progress.get(lesson.id)) for lesson in lessons],
-        "done": sum(item.done for item in progress.values()),
-        "total": sum(item.total for item in progress.values()),
+        "done": sum(progress[lesson.id].done for lesson in lessons if lesson.id in progress),
+        "total": sum(progress[lesson.id].total for lesson in lessons if lesson.id in progress),
+        "classroom": classroom,
     }
     return render(request, "lessons/lesson_list.html", context)
 

@@ -59,6 +59,9 @@ def solution_visible(progress: ExerciseProgress | None) -> bool:
     """Worked solutions appear after a few attempts, unless the site turns them off."""
     if not settings.EXERCISE_SHOW_SOLUTIONS or progress is None:
         return False
+    # An instructor can turn them off for a classroom.
+    if progress.learner.memberships.filter(classroom__show_solutions=False).exists():
+        return False
     return progress.passed_at is not None or progress.attempts >= settings.EXERCISE_SOLUTION_AFTER
 
 

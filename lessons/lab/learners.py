@@ -1,10 +1,9 @@
 """Who is using the lab: a Learner tied to the site's own session."""
 
-import secrets
-
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from lessons.classroom.codes import normalize_code, random_code
 from lessons.models import LabConfig, Learner
 
 SESSION_LEARNER_KEY = "learner"
@@ -43,30 +42,22 @@ def lab_config_for(learner: Learner) -> LabConfig:
         return config
 
 
-# Short, case-insensitive and free of look-alikes (0/O, 1/I/l): read aloud or
-# typed from a phone without mistakes.
-RESUME_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
 RESUME_CODE_LENGTH = 8
 
 
 def resume_code_for(learner: Learner) -> str:
     """The learner's code for resuming on another device, made on first use."""
     while not learner.resume_code:
-        code = "".join(secrets.choice(RESUME_CODE_ALPHABET) for _ in range(RESUME_CODE_LENGTH))
+        code = random_code(RESUME_CODE_LENGTH)
         if not Learner.objects.filter(resume_code=code).exists():
             learner.resume_code = code
             learner.save(update_fields=["resume_code"])
     return learner.resume_code
 
 
-def normalize_resume_code(raw: str) -> str:
-    """What a learner typed, as stored: upper case, no spaces or dashes."""
-    return "".join(ch for ch in raw.upper() if ch.isalnum())[: RESUME_CODE_LENGTH * 2]
-
-
 def resume_learner(request: HttpRequest, raw_code: str) -> Learner | None:
     """Continue as the learner with this code, in this browser; None if no one has it."""
-    code = normalize_resume_code(raw_code)
+    code = normalize_code(raw_code)
     if len(code) != RESUME_CODE_LENGTH:
         return None
     learner = Learner.objects.filter(resume_code=code).first()

@@ -1,0 +1,162 @@
+"""Instructors' pages (classrooms, the live dashboard) and the learners' join page."""
+
+import csv
+
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from lessons.classroom.codes import normalize_code
+from lessons.classroom.forms import ClassroomForm, JoinForm
+from lessons.classroom.services import JoinRefused, dashboard_for, join_classroom, reset_member
+from lessons.models import Classroom, Membership
+
+JOIN_MESSAGES = {
+    "unknown_code": lambda refusal: _("No classroom has this code. Check it with your instructor."),
+    "closed": lambda refusal: _("This classroom is closed: it takes no new learners."),
+    "no_name": lambda refusal: _("Give the name your instructor will see."),
+    "slow_down": lambda refusal: (
+        _("Too many wrong codes. Wait %(seconds)s seconds and try again.")
+        % {"seconds": refusal.wait_seconds}
+    ),
+}
+
+
+class InstructorLoginView(auth_views.LoginView):
+    template_name = "classroom/login.html"
+
+    def get_default_redirect_url(self):
+        return reverse("lessons:instructor_home")
+
+
+def instructor_classroom(request: HttpRequest, classroom_id: int) -> Classroom:
+    """The classroom if this user teaches it (or is a superuser); otherwise 404, revealing nothing."""
+    classroom = get_object_or_404(Classroom, pk=classroom_id)
+    user = request.user
+    if not (user.is_superuser or classroom.instructors.filter(pk=user.pk).exists()):
+        raise Http404
+    return classroom
+
+
+def _instructors_only(view):
+    """Logged-in staff only; others go to the instructor login page."""
+    protected = login_required(view, login_url="lessons:instructor_login")
+
+    def wrapper(request, *args, **kwargs):
+        if request.user.is_authenticated and not request.user.is_staff:
+            raise Http404
+        return protected(request, *args, **kwargs)
+
+    wrapper.__name__ = view.__name__
+    wrapper.__doc__ = view.__doc__
+    return wrapper
+
+
+@_instructors_only
+def instructor_home(request: HttpRequest) -> HttpResponse:
+    """The instructor's classrooms, and a form to create one."""
+    if request.method == "POST":
+        form = ClassroomForm(request.POST)
+        if form.is_valid():
+            classroom = form.save()
+            classroom.instructors.add(request.user)
+            return redirect(reverse("lessons:classroom_dashboard", args=[classroom.pk]))
+    else:
+        form = ClassroomForm(initial={"default_language": translation.get_language()})
+    classrooms = (
+        Classroom.objects.all() if request.user.is_superuser else request.user.classrooms.all()
+    )
+    return render(request, "classroom/home.html", {"form": form, "classrooms": classrooms})
+
+
+@_instructors_only
+@require_GET
+def classroom_dashboard(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    """Learners by exercises, refreshed by htmx every few seconds."""
+    classroom = instructor_classroom(request, classroom_id)
+    join_path = reverse("lessons:join_code", kwargs={"code": classroom.join_code})
+    context = {
+        "classroom": classroom,
+        "dashboard": dashboard_for(classroom),
+        "join_url": request.build_absolute_uri(join_path),
+    }
+    template_name = "classroom/dashboard.html"
+    if request.htmx:
+        template_name += "#grid"
+    return render(request, template_name, context)
+
+
+@_instructors_only
+@require_GET
+def classroom_csv(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    """The dashboard as a spreadsheet: one row per learner, one column per exercise."""
+    classroom = instructor_classroom(request, classroom_id)
+    dashboard = dashboard_for(classroom)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="classroom-{classroom.join_code}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(
+        [
+            _("Learner"),
+            _("Done"),
+            *(f"{e.lesson.order}.{e.order} {e.slug}" for e in dashboard.exercises),
+        ]
+    )
+    for row in dashboard.rows:
+        # A name starting with = + - @ would be a formula in a spreadsheet.
+        name = row.membership.display_name
+        safe_name = f"'{name}" if name[:1] in "=+-@" else name
+        writer.writerow([safe_name, row.done, *(cell.state for cell in row.cells)])
+    return response
+
+
+@_instructors_only
+@require_POST
+def classroom_member_action(
+    request: HttpRequest, classroom_id: int, membership_id: int, action: str
+):
+    """Remove a learner from the class, or reset their progress in it."""
+    classroom = instructor_classroom(request, classroom_id)
+    membership = get_object_or_404(Membership, pk=membership_id, classroom=classroom)
+    if action == "remove":
+        membership.delete()
+    elif action == "reset":
+        reset_member(membership)
+    else:
+        raise Http404
+    return redirect(reverse("lessons:classroom_dashboard", args=[classroom.pk]))
+
+
+@_instructors_only
+@require_POST
+def classroom_toggle_open(request: HttpRequest, classroom_id: int) -> HttpResponse:
+    """Close the classroom to new learners, or open it again."""
+    classroom = instructor_classroom(request, classroom_id)
+    classroom.is_open = not classroom.is_open
+    classroom.save(update_fields=["is_open"])
+    return redirect(reverse("lessons:classroom_dashboard", args=[classroom.pk]))
+
+
+def join(request: HttpRequest, code: str = "") -> HttpResponse:
+    """Learners join with the code on the projector and a name; no password."""
+    if request.method == "POST":
+        form = JoinForm(request.POST)
+        if form.is_valid():
+            try:
+                membership = join_classroom(
+                    request, form.cleaned_data["code"], form.cleaned_data["name"]
+                )
+            except JoinRefused as refusal:
+                form.add_error(None, JOIN_MESSAGES[refusal.reason](refusal))
+            else:
+                language = membership.classroom.default_language
+                with translation.override(language):
+                    return redirect(reverse("lessons:lesson_list"))
+    else:
+        form = JoinForm(initial={"code": normalize_code(code)})
+    return render(request, "classroom/join.html", {"form": form})

@@ -1,0 +1,219 @@
+"""Classrooms: instructors create them, learners join with a code, the dashboard follows."""
+
+import csv
+import io
+import re
+from io import StringIO
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.core.cache import cache
+from django.core.management import CommandError, call_command
+from django.test import Client
+
+from lessons.classroom.codes import CODE_ALPHABET
+from lessons.models import Classroom, ExerciseProgress, Membership
+from lessons.tests.lab_helpers import LabLearner, answer
+
+pytestmark = pytest.mark.django_db
+PASSWORD = "a-long-enough-instructor-password"
+
+
+@pytest.fixture(autouse=True)
+def _forget_join_failures():
+    cache.clear()
+
+
+@pytest.fixture
+def instructor(lessons) -> Client:
+    get_user_model().objects.create_user("teacher", password=PASSWORD, is_staff=True)
+    client = Client()
+    response = client.post("/en/instructor/login/", {"username": "teacher", "password": PASSWORD})
+    assert response.status_code == 302
+    return client
+
+
+@pytest.fixture
+def classroom(instructor) -> Classroom:
+    response = instructor.post(
+        "/en/instructor/", {"name": "Group 11-B", "show_solutions": "on", "default_language": "uz"}
+    )
+    assert response.status_code == 302
+    return Classroom.objects.get()
+
+
+def join(learner: LabLearner, code: str, name: str):
+    return learner.client.post("/en/join/", {"code": code, "name": name})
+
+
+def test_a_join_code_is_short_unambiguous_and_unguessable(classroom):
+    assert len(classroom.join_code) == 6
+    assert set(classroom.join_code) <= set(CODE_ALPHABET)
+    assert not set("01OIL") & set(CODE_ALPHABET)
+    codes = {Classroom.objects.create(name=f"c{i}").join_code for i in range(50)}
+    assert len(codes) == 50
+
+
+def test_a_learner_joins_with_the_code_in_any_case_and_lands_in_the_class_language(classroom):
+    learner = LabLearner()
+    response = join(
+        learner,
+        f" {classroom.join_code.lower()[:3]} {classroom.join_code.lower()[3:]} ",
+        "  Aziz   Karimov ",
+    )
+    assert response.status_code == 302 and response["Location"] == "/uz/"
+    membership = Membership.objects.get()
+    assert membership.display_name == "Aziz Karimov"
+    assert "Group 11-B" in learner.client.get("/uz/").content.decode()
+
+
+def test_the_join_link_fills_in_the_code(classroom):
+    html = Client().get(f"/en/join/{classroom.join_code}/").content.decode()
+    assert f'value="{classroom.join_code}"' in html
+
+
+@pytest.mark.parametrize(
+    ("code", "name", "message"),
+    [
+        ("WRONG1", "Aziz", "No classroom has this code"),
+        ("", "Aziz", "This field is required"),
+        (None, "   ", "This field is required"),
+        (None, "\x00 Aziz", "Null characters are not allowed"),
+        (None, "\x07\x08", "Give the name your instructor will see"),
+    ],
+)
+def test_bad_join_input_is_explained(classroom, code, name, message):
+    learner = LabLearner()
+    response = join(learner, classroom.join_code if code is None else code, name)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Membership.objects.exists()
+
+
+def test_a_closed_classroom_takes_no_new_learners_but_keeps_its_members(classroom, instructor):
+    member = LabLearner()
+    join(member, classroom.join_code, "Dilnoza")
+    instructor.post(f"/en/instructor/classrooms/{classroom.pk}/open/")
+    newcomer = LabLearner()
+    response = join(newcomer, classroom.join_code, "Late")
+    assert "This classroom is closed" in response.content.decode()
+    assert join(member, classroom.join_code, "Dilnoza").status_code == 302  # rejoining still works
+
+
+def test_names_are_unique_in_a_class_and_escaped_everywhere(classroom, instructor):
+    first, second, third = LabLearner(), LabLearner(), LabLearner()
+    join(first, classroom.join_code, "Aziz")
+    join(second, classroom.join_code, "Aziz")
+    join(third, classroom.join_code, "<script>alert(1)</script>" + "x" * 100)
+    names = sorted(Membership.objects.values_list("display_name", flat=True))
+    assert "Aziz" in names and "Aziz (2)" in names
+    assert max(len(name) for name in names) <= 40
+    html = instructor.get(f"/en/instructor/classrooms/{classroom.pk}/").content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+
+
+def test_rejoining_from_the_same_browser_keeps_name_and_progress(classroom):
+    learner = LabLearner()
+    join(learner, classroom.join_code, "Aziz")
+    answer(learner, "signed-cookie-sessions", "nothing-on-the-server", "4")
+    join(learner, classroom.join_code, "Another name")
+    membership = Membership.objects.get()
+    assert membership.display_name == "Aziz"
+    assert ExerciseProgress.objects.filter(
+        learner=membership.learner, passed_at__isnull=False
+    ).exists()
+
+
+def test_repeated_wrong_codes_are_slowed_down(classroom):
+    learner = LabLearner()
+    for _ in range(5):
+        join(learner, "ZZZZZZ", "Guesser")
+    response = join(learner, classroom.join_code, "Guesser")
+    assert re.search(r"Wait \d+ seconds", response.content.decode())
+    assert not Membership.objects.exists()
+
+
+def test_the_dashboard_shows_each_learner_against_each_exercise(classroom, instructor):
+    alice, bob = LabLearner(), LabLearner()
+    join(alice, classroom.join_code, "Alice")
+    join(bob, classroom.join_code, "Bob")
+    answer(alice, "signed-cookie-sessions", "nothing-on-the-server", "4")
+    for _ in range(3):
+        answer(bob, "signed-cookie-sessions", "nothing-on-the-server", "0")
+    html = instructor.get(
+        f"/en/instructor/classrooms/{classroom.pk}/", headers={"HX-Request": "true"}
+    ).content.decode()
+    assert html.lstrip().startswith('<div id="dashboard-grid"')  # the partial htmx refreshes
+    assert 'hx-trigger="every 4s"' in html
+    assert "1/2" in html  # one of two learners did that exercise
+    bob_row = re.search(r'<tr class="is-stuck" data-testid="learner-row">.*?</tr>', html, re.DOTALL)
+    assert bob_row and "Bob" in bob_row.group(0) and "3\u00d7" in bob_row.group(0)
+
+
+def test_csv_export_has_a_row_per_learner(classroom, instructor):
+    learner = LabLearner()
+    join(learner, classroom.join_code, "=HYPERLINK(evil)")
+    answer(learner, "signed-cookie-sessions", "nothing-on-the-server", "4")
+    response = instructor.get(f"/en/instructor/classrooms/{classroom.pk}/progress.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert rows[0][:2] == ["Learner", "Done"]
+    assert rows[1][0] == "'=HYPERLINK(evil)"  # never a formula in a spreadsheet
+    assert rows[1][1] == "1" and "done" in rows[1]
+
+
+def test_reset_and_remove_a_learner(classroom, instructor):
+    learner = LabLearner()
+    join(learner, classroom.join_code, "Aziz")
+    answer(learner, "signed-cookie-sessions", "nothing-on-the-server", "4")
+    membership = Membership.objects.get()
+    base = f"/en/instructor/classrooms/{classroom.pk}/members/{membership.pk}"
+    instructor.post(f"{base}/reset/")
+    assert not ExerciseProgress.objects.exists()
+    instructor.post(f"{base}/remove/")
+    assert not Membership.objects.exists()
+
+
+def test_only_the_classrooms_instructors_see_its_dashboard(classroom):
+    url = f"/en/instructor/classrooms/{classroom.pk}/"
+    learner = LabLearner()
+    join(learner, classroom.join_code, "Aziz")
+    assert learner.client.get(url).status_code == 302  # to the instructor login
+    get_user_model().objects.create_user("other", password=PASSWORD, is_staff=True)
+    other = Client()
+    other.post("/en/instructor/login/", {"username": "other", "password": PASSWORD})
+    assert other.get(url).status_code == 404
+    assert other.get(url + "progress.csv").status_code == 404
+    get_user_model().objects.create_user("student", password=PASSWORD)
+    not_staff = Client()
+    not_staff.post("/en/instructor/login/", {"username": "student", "password": PASSWORD})
+    assert not_staff.get(url).status_code == 404
+
+
+def test_a_wrong_password_is_explained_in_uzbek(lessons):
+    response = Client().post("/uz/instructor/login/", {"username": "x", "password": "y"})
+    assert response.status_code == 200
+    assert (
+        "Bu foydalanuvchi nomi va parol oʻqituvchi hisobiga mos kelmaydi."
+        in response.content.decode()
+    )
+
+
+def test_solutions_can_be_turned_off_for_a_classroom(classroom, instructor):
+    classroom.show_solutions = False
+    classroom.save()
+    learner = LabLearner()
+    join(learner, classroom.join_code, "Aziz")
+    for _ in range(3):
+        html = answer(learner, "signed-cookie-sessions", "nothing-on-the-server", "0")
+    assert 'data-testid="solution"' not in html
+
+
+def test_createinstructor_makes_a_staff_user(db):
+    out = StringIO()
+    call_command("createinstructor", "rahima", "--password", PASSWORD, stdout=out)
+    user = get_user_model().objects.get(username="rahima")
+    assert user.is_staff and not user.is_superuser and user.check_password(PASSWORD)
+    with pytest.raises(CommandError, match="exists already"):
+        call_command("createinstructor", "rahima", "--password", PASSWORD)
+    with pytest.raises(CommandError, match=r"too short|too common"):
+        call_command("createinstructor", "short", "--password", "abc")
