@@ -1,0 +1,61 @@
+"""A class in Chromium: the instructor creates it, two learners join, the dashboard follows live."""
+
+import re
+
+from django.contrib.auth import get_user_model
+from playwright.sync_api import Page, expect
+
+PASSWORD = "a-long-enough-instructor-password"
+
+
+def test_a_class_from_creation_to_a_live_dashboard(page: Page, browser, live_server, live_lessons):
+    get_user_model().objects.create_user("teacher", password=PASSWORD, is_staff=True)
+    base = live_server.url
+
+    page.goto(f"{base}/en/instructor/")
+    page.get_by_label("User name").fill("teacher")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Name").fill("Group 11-B")
+    page.get_by_role("button", name="Create").click()
+    code = page.get_by_test_id("join-code").inner_text()
+    expect(page.get_by_test_id("dashboard-grid")).to_contain_text("No learner has joined yet")
+
+    learners = []
+    for name in ("Aziz", "Dilnoza"):
+        context = browser.new_context()
+        learner = context.new_page()
+        learner.goto(f"{base}/uz/join/")
+        learner.get_by_label("Qoʻshilish kodi").fill(code.lower())
+        learner.get_by_label("Ismingiz").fill(name)
+        learner.get_by_role("button", name="Qoʻshilish").click()
+        expect(learner.get_by_test_id("classroom-banner")).to_contain_text("Group 11-B")
+        learners.append((context, learner))
+
+    # The dashboard fills in by itself: no reload.
+    page.evaluate("window.sameDocument = true")
+    grid = page.get_by_test_id("dashboard-grid")
+    expect(grid).to_contain_text("Dilnoza", timeout=10_000)
+    expect(grid).to_contain_text("Aziz")
+
+    _context, aziz = learners[0]
+    aziz.goto(f"{base}/uz/lessons/signed-cookie-sessions/")
+    box = aziz.locator('[data-exercise="nothing-on-the-server"]')
+    box.locator('input[value="4"]').check()
+    box.get_by_role("button", name="Javob berish").click()
+    expect(aziz.locator('[data-exercise="nothing-on-the-server"]')).to_have_class(
+        re.compile("exercise--done")
+    )
+
+    aziz_row = page.get_by_test_id("learner-row").filter(has_text="Aziz")
+    expect(aziz_row.locator(".cell--done")).to_have_count(1, timeout=10_000)
+    expect(page.get_by_test_id("done-count").filter(has_text="1/2")).to_have_count(1)
+    assert page.evaluate("window.sameDocument") is True, "the dashboard page was reloaded"
+
+    # A learner cannot open the dashboard.
+    dashboard_url = page.url
+    _context, dilnoza = learners[1]
+    dilnoza.goto(dashboard_url)
+    expect(dilnoza).to_have_url(re.compile("/instructor/login/"))
+    for context, _learner in learners:
+        context.close()
