@@ -2,12 +2,14 @@
 
 import csv
 
+import segno
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -80,15 +82,18 @@ def classroom_dashboard(request: HttpRequest, classroom_id: int) -> HttpResponse
     """Learners by exercises, refreshed by htmx every few seconds."""
     classroom = instructor_classroom(request, classroom_id)
     join_path = reverse("lessons:join_code", kwargs={"code": classroom.join_code})
-    context = {
-        "classroom": classroom,
-        "dashboard": dashboard_for(classroom),
-        "join_url": request.build_absolute_uri(join_path),
-    }
-    template_name = "classroom/dashboard.html"
+    join_url = request.build_absolute_uri(join_path)
+    context = {"classroom": classroom, "dashboard": dashboard_for(classroom), "join_url": join_url}
     if request.htmx:
-        template_name += "#grid"
-    return render(request, template_name, context)
+        return render(request, "classroom/dashboard.html#grid", context)
+    context["join_qr"] = join_qr_svg(join_url)
+    return render(request, "classroom/dashboard.html", context)
+
+
+def join_qr_svg(url: str) -> SafeString:
+    """The join link as a QR code, drawn here (no outside service), dark on light for phones."""
+    qr = segno.make(url, error="m")
+    return mark_safe(qr.svg_inline(scale=5, border=2, dark="#000000", light="#ffffff", title=url))
 
 
 @_instructors_only

@@ -217,3 +217,13 @@ def test_createinstructor_makes_a_staff_user(db):
         call_command("createinstructor", "rahima", "--password", PASSWORD)
     with pytest.raises(CommandError, match=r"too short|too common"):
         call_command("createinstructor", "short", "--password", "abc")
+
+
+def test_the_dashboard_draws_the_join_qr_code_itself(classroom, instructor):
+    html = instructor.get(f"/en/instructor/classrooms/{classroom.pk}/").content.decode()
+    qr = re.search(r'<figure class="join-qr" data-testid="join-qr"><svg.*?</svg>', html, re.DOTALL)
+    assert qr, "no inline QR code"
+    assert f"/en/join/{classroom.join_code}/" in qr.group(0)  # in its title
+    assert "http" not in qr.group(0).replace(
+        f"http://testserver/en/join/{classroom.join_code}/", ""
+    )
