@@ -19,6 +19,16 @@ run: setup ## Set everything up and serve http://127.0.0.1:8000/
 	@echo
 	$(BIN)/python -m tutorial.private_redis -- $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The classroom server: gunicorn with production settings on 0.0.0.0:$(PORT)
+# (docs/hosting.md). WORKERS=n overrides 2 x cores + 1. scripts/classroom.py
+# migrates, loads the lessons and collects the static files with DEBUG off.
+.PHONY: classroom classroom-check
+classroom: setup ## Serve the site to a classroom (gunicorn, DEBUG off, LAN address)
+	$(BIN)/python scripts/classroom.py --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
+
+classroom-check: setup ## manage.py check --deploy with the classroom's settings
+	$(BIN)/python scripts/classroom.py --check-deploy
+
 test: setup-test ## Set everything up and run lint, checks, unit and browser tests
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .

@@ -59,33 +59,3 @@ def test_a_class_from_creation_to_a_live_dashboard(page: Page, browser, live_ser
     expect(dilnoza).to_have_url(re.compile("/instructor/login/"))
     for context, _learner in learners:
         context.close()
-
-
-def test_the_load_script_runs_a_small_class_and_cleans_up(live_server, live_lessons):
-    from io import StringIO
-
-    from django.core.management import call_command
-
-    from lessons.models import Classroom, Learner
-
-    out = StringIO()
-    call_command(
-        "load_classroom", "--url", live_server.url, "--learners", "3", "--seconds", "5", stdout=out
-    )
-    report = out.getvalue()
-    assert re.search(r"\| lab action \| \d+ \| 0 \|", report), report
-    assert re.search(r"\| dashboard \| \d+ \| 0 \|", report), report
-    assert ", 0 errors." in report
-    assert (
-        not Classroom.objects.exists()
-        and not Learner.objects.filter(memberships__isnull=False).exists()
-    )
-    assert not get_user_model().objects.filter(username__startswith="load-").exists()
-
-
-def test_the_load_script_refuses_a_server_elsewhere(db):
-    import pytest
-    from django.core.management import CommandError, call_command
-
-    with pytest.raises(CommandError, match="stays local"):
-        call_command("load_classroom", "--url", "http://example.com:8000", "--seconds", "5")

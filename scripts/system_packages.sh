@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Make sure the Debian/Ubuntu packages the project needs are installed.
 #   scripts/system_packages.sh run    what `make run` needs
-#   scripts/system_packages.sh test   that, plus Chromium for the browser tests
+#   scripts/system_packages.sh test   that, plus Chromium for the browser tests and
+#                                     PostgreSQL for the several-servers test
 # As root it installs what is missing with apt-get; otherwise it prints the
 # exact command to run and stops.
 set -euo pipefail
@@ -22,6 +23,8 @@ need command -v redis-server -- redis-server
 need command -v msgfmt -- gettext
 if [ "$purpose" = test ]; then
   need test -x /usr/bin/chromium -- chromium
+  # initdb and postgres for the throwaway cluster of tutorial/test_multi_process.py.
+  need compgen -G '/usr/lib/postgresql/*/bin/initdb' -- postgresql
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then
@@ -34,7 +37,8 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   $command >/dev/null
-  # Debian starts a redis-server service on install; the project never uses it.
+  # Debian starts a redis-server service (and a postgresql one) on install; the
+  # project never uses them: it starts its own in var/ or a temporary directory.
 else
   echo "Missing system packages: ${missing[*]}" >&2
   echo "Install them with:  sudo apt-get update && sudo $command" >&2

@@ -4,12 +4,14 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from lessons.classroom.codes import normalize_code
 from lessons.lab.learners import learner_for
+from lessons.lab.store import REDIS_ERRORS
 from lessons.models import Classroom, Exercise, ExerciseProgress, Learner, Membership
 
 MAX_NAME_LENGTH = 40
@@ -39,17 +41,26 @@ def _failure_key(request: HttpRequest) -> str:
     return f"join-failures:{request.META.get('REMOTE_ADDR', '?')}"
 
 
+def _failure_cache():
+    """Redis, shared by every worker process."""
+    return caches[settings.LAB_SESSION_CACHE_ALIAS]
+
+
 def _recent_failures(request: HttpRequest) -> list[float]:
     now = time.time()
-    return [
-        moment
-        for moment in cache.get(_failure_key(request), [])
-        if now - moment < JOIN_FAILURE_WINDOW
-    ]
+    try:
+        moments = _failure_cache().get(_failure_key(request), [])
+    except REDIS_ERRORS:  # while Redis is down, this process's memory
+        moments = caches["default"].get(_failure_key(request), [])
+    return [moment for moment in moments if now - moment < JOIN_FAILURE_WINDOW]
 
 
 def _note_failure(request: HttpRequest) -> None:
-    cache.set(_failure_key(request), [*_recent_failures(request), time.time()], JOIN_FAILURE_WINDOW)
+    moments = [*_recent_failures(request), time.time()]
+    try:
+        _failure_cache().set(_failure_key(request), moments, JOIN_FAILURE_WINDOW)
+    except REDIS_ERRORS:
+        caches["default"].set(_failure_key(request), moments, JOIN_FAILURE_WINDOW)
 
 
 def join_classroom(request: HttpRequest, raw_code: str, raw_name: str) -> Membership:

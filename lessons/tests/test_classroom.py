@@ -7,7 +7,7 @@ from io import StringIO
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.cache import cache
+from django.core.cache import caches
 from django.core.management import CommandError, call_command
 from django.test import Client
 
@@ -21,7 +21,9 @@ PASSWORD = "a-long-enough-instructor-password"
 
 @pytest.fixture(autouse=True)
 def _forget_join_failures():
-    cache.clear()
+    # Wrong join codes are counted in Redis (shared by all workers) by address.
+    caches["redis"].delete("join-failures:127.0.0.1")
+    caches["default"].clear()
 
 
 @pytest.fixture
@@ -227,3 +229,8 @@ def test_the_dashboard_draws_the_join_qr_code_itself(classroom, instructor):
     assert "http" not in qr.group(0).replace(
         f"http://testserver/en/join/{classroom.join_code}/", ""
     )
+
+
+def test_the_load_script_refuses_a_server_elsewhere(db):
+    with pytest.raises(CommandError, match="stays local"):
+        call_command("load_classroom", "--url", "http://example.com:8000", "--seconds", "5")

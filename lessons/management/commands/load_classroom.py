@@ -169,7 +169,7 @@ class Command(BaseCommand):
                 {"action": action, "key": "cart", "value": '["apple"]', "language": "en"},
                 htmx=True,
             )
-            if rounds % 10 == 9:
+            if rounds % 10 == 2:
                 browser.request("exercise check", CHECKED_EXERCISE, {}, htmx=True)
             rounds += 1
             time.sleep(1.0)
