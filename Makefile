@@ -11,7 +11,7 @@ PORT ?= 8000
 export DJANGO_DEBUG ?= 1
 
 .PHONY: run test setup setup-test system-packages system-packages-test messages \
-        compile-messages migrate lessons unit e2e bench lint format clean
+        compile-messages migrate lessons unit e2e bench load lint format clean
 
 run: setup ## Set everything up and serve http://127.0.0.1:8000/
 	@echo
@@ -76,6 +76,13 @@ lessons:
 
 messages: ## Refresh locale/uz/LC_MESSAGES/django.po from the code and templates
 	$(BIN)/python manage.py makemessages --locale uz --ignore=.venv --ignore=var --no-obsolete
+
+# A simulated class against a running classroom server (make classroom in another
+# terminal, with the same DATABASE_URL): LEARNERS learners for SECONDS seconds.
+LEARNERS ?= 60
+SECONDS ?= 60
+load: setup ## Simulate a class against the server at URL (default http://127.0.0.1:8000)
+	$(BIN)/python manage.py load_classroom --url $(or $(URL),http://127.0.0.1:$(PORT)) --learners $(LEARNERS) --seconds $(SECONDS)
 
 bench: setup ## Measure the lab against bare Django, engine by engine
 	$(BIN)/python manage.py bench_lab

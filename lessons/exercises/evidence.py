@@ -9,6 +9,8 @@ after making sure it agrees with what the server recorded.
 from dataclasses import dataclass, field
 from functools import cached_property
 
+from django.conf import settings
+
 from lessons.lab.cookies import SetCookie, parse_set_cookie
 from lessons.models import LabConfig, LabExchange, LabObservation, Learner
 
@@ -23,7 +25,9 @@ class Evidence:
 
     @classmethod
     def gather(cls, learner: Learner, config: LabConfig) -> "Evidence":
-        exchanges = list(learner.lab_exchanges.select_related("observation")[:60])
+        # The timeline keeps about LAB_TIMELINE_LENGTH exchanges; a check needs no more.
+        limit = settings.LAB_TIMELINE_LENGTH + 10
+        exchanges = list(learner.lab_exchanges.select_related("observation")[:limit])
         return cls(learner=learner, config=config, exchanges=exchanges)
 
     @cached_property

@@ -39,8 +39,14 @@ def check(name: str):
     return register
 
 
+_loaded = False
+
+
 def load_all_checks() -> dict[str, Callable[[Evidence], Verdict]]:
-    """Import every module of this package, so that their checks register."""
-    for module in iter_modules(__path__):
-        import_module(f"{__name__}.{module.name}")
+    """Import every module of this package (once), so that their checks register."""
+    global _loaded
+    if not _loaded:
+        for module in iter_modules(__path__):
+            import_module(f"{__name__}.{module.name}")
+        _loaded = True
     return CHECKS

@@ -113,7 +113,9 @@ class Command(BaseCommand):
         classroom.instructors.add(instructor)
         results = Results()
         try:
-            start_gate = threading.Barrier(learners + 2)
+            # Everyone joins first; a thread that fails breaks the barrier instead of
+            # leaving the others waiting for ever.
+            start_gate = threading.Barrier(learners + 2, timeout=120)
             stop_at = time.monotonic() + 10_000  # replaced once everyone has joined
             threads = []
             deadline = {"at": stop_at}
@@ -130,6 +132,7 @@ class Command(BaseCommand):
                             browser,
                             classroom.join_code,
                             f"Learner {number + 1}",
+                            number,
                             at,
                             start_gate,
                         ),
@@ -143,7 +146,14 @@ class Command(BaseCommand):
             )
             for thread in threads:
                 thread.start()
-            start_gate.wait()
+            try:
+                start_gate.wait()
+            except threading.BrokenBarrierError:
+                for thread in threads:
+                    thread.join(timeout=5)
+                raise CommandError(
+                    "The simulated class could not start; see the errors above."
+                ) from None
             deadline["at"] = time.monotonic() + seconds
             began = time.monotonic()
             for thread in threads:
@@ -156,11 +166,21 @@ class Command(BaseCommand):
             instructor.delete()
         self.report(results, learners, seconds, elapsed)
 
-    def _run_learner(self, browser, join_code, name, at, start_gate):
+    def _run_learner(self, browser, join_code, name, number, at, start_gate):
+        try:
+            self._learner(browser, join_code, name, number, at, start_gate)
+        except Exception:
+            start_gate.abort()
+            raise
+
+    def _learner(self, browser, join_code, name, number, at, start_gate):
         browser.request("lab page", "/en/lab/")
         browser.request("join", "/en/join/", {"code": join_code, "name": name})
         start_gate.wait()
-        rounds = 0
+        # People do not click in step: spread the learners over the first second,
+        # and their exercise checks over the rounds.
+        time.sleep(secrets.randbelow(1000) / 1000)
+        rounds = number
         while time.monotonic() < at():
             action = LAB_ACTIONS[rounds % len(LAB_ACTIONS)]
             browser.request(
@@ -169,12 +189,19 @@ class Command(BaseCommand):
                 {"action": action, "key": "cart", "value": '["apple"]', "language": "en"},
                 htmx=True,
             )
-            if rounds % 10 == 2:
+            if rounds % 10 == 2:  # every tenth round, at a different round for each learner
                 browser.request("exercise check", CHECKED_EXERCISE, {}, htmx=True)
             rounds += 1
             time.sleep(1.0)
 
     def _run_instructor(self, browser, username, password, classroom_id, at, start_gate):
+        try:
+            self._instructor(browser, username, password, classroom_id, at, start_gate)
+        except Exception:
+            start_gate.abort()
+            raise
+
+    def _instructor(self, browser, username, password, classroom_id, at, start_gate):
         browser.request("login", "/en/instructor/login/")
         browser.request(
             "login", "/en/instructor/login/", {"username": username, "password": password}
