@@ -279,8 +279,11 @@ def banner(env: dict[str, str], bind: str, port: int, workers: int, threads: int
     lines = ["", "=" * 68, "  Session Lab is running for the class.", ""]
     if urls:
         through = " (through the TLS proxy)" if https_on(env) else ""
-        lines.append(f"  Learners open:    {urls[0]}{through}")
-        lines += [f"               or:  {url}" for url in urls[1:]]
+        lines.append(f"  Learners join at: {urls[0]}en/join/{through}")
+        lines += [f"               or:  {url}en/join/" for url in urls[1:]]
+        lines.append(
+            f"  Instructors:      {urls[0]}en/instructor/ (manage.py createinstructor NAME)"
+        )
     elif bind.startswith("127."):
         lines.append(f"  Listening on {bind} only: other machines cannot reach it.")
     else:
