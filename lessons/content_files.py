@@ -53,6 +53,15 @@ PRESET_INPUT_KEYS = ("key", "value", "seconds", "request_path")
 PRESET_TEXT_KEYS = ("title", "steps", "watch")
 
 
+def translated_fields(text: dict[str, dict[str, str]]) -> dict[str, str]:
+    """{"en": {"title": "A"}} as model fields: {"title_en": "A"} (modeltranslation's names)."""
+    return {
+        f"{name}_{language}": value
+        for language, texts in text.items()
+        for name, value in texts.items()
+    }
+
+
 @dataclass(frozen=True)
 class PresetSource:
     slug: str
@@ -62,15 +71,8 @@ class PresetSource:
     text: dict[str, dict[str, str]]  # language -> title/steps/watch
 
     def field_values(self) -> dict[str, object]:
-        values: dict[str, object] = {
-            "order": self.order,
-            "settings": self.settings,
-            "inputs": self.inputs,
-        }
-        for language, texts in self.text.items():
-            for name, text in texts.items():
-                values[f"{name}_{language}"] = text
-        return values
+        plain = {"order": self.order, "settings": self.settings, "inputs": self.inputs}
+        return {**plain, **translated_fields(self.text)}
 
 
 @dataclass(frozen=True)
@@ -84,17 +86,14 @@ class ExerciseSource:
     text: dict[str, dict[str, str]]  # language -> goal/hints/solution/explanation
 
     def field_values(self) -> dict[str, object]:
-        values: dict[str, object] = {
+        plain = {
             "order": self.order,
             "kind": self.kind,
             "check_name": self.check_name,
             "choices": self.choices,
             "answer": self.answer,
         }
-        for language, texts in self.text.items():
-            for name, text in texts.items():
-                values[f"{name}_{language}"] = text
-        return values
+        return {**plain, **translated_fields(self.text)}
 
 
 @dataclass(frozen=True)
