@@ -158,6 +158,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+    # Tests get a database file too: the browser tests' live server answers
+    # several requests at once, and an in-memory database shared between
+    # threads fails them with "database table is locked" instead of waiting.
+    DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The private Redis of `make run` listens on this socket; it never uses
