@@ -42,21 +42,24 @@ DEFAULT_INPUTS = {"key": "cart", "value": '["apple"]', "seconds": 300, "request_
 FIELD_DEFAULTS = {name: django_default_display(name) for name in LabSettingsForm.Meta.fields}
 
 
+def _panels_context(learner, config: LabConfig, **extra) -> dict:
+    """What the "panels" partial needs: the body of every lab action's response."""
+    return {"config": config, "panels": lab_panels_for(learner, config), **extra}
+
+
 def _lab_context(request: HttpRequest, learner, config: LabConfig, **extra) -> dict:
-    """What the lab template needs; the settings form only where a partial shows it."""
+    """What the whole lab page needs; the settings form only where a partial shows it."""
     context = {
-        "config": config,
+        **_panels_context(learner, config, **extra),
         "engine": ENGINES[config.engine],
         "field_defaults": FIELD_DEFAULTS,
         "action_groups": [
             (group, [ACTIONS[name] for name in names]) for group, names in ACTION_GROUPS
         ],
         "request_paths": LAB_REQUEST_PATHS,
-        "panels": lab_panels_for(learner, config),
         "cross_site_url": cross_site_page_url(request, learner),
         "preset": config.preset,
         "inputs": {**DEFAULT_INPUTS, **(config.preset.inputs if config.preset else {})},
-        **extra,
     }
     if config.preset is not None:
         # The lesson's exercises right under its instructions: check without leaving the lab.
@@ -146,7 +149,7 @@ def lab_action(request: HttpRequest) -> HttpResponse:
         run = run_lab_action(request, learner, config, action, given)
         response = run.response
         if request.htmx:
-            body = render(request, LAB_TEMPLATE + "#panels", _lab_context(request, learner, config))
+            body = render(request, LAB_TEMPLATE + "#panels", _panels_context(learner, config))
             response.content = body.content
             response["Content-Type"] = body["Content-Type"]
             # A 400 or 503 from Django is still a result to show, not an htmx error.
