@@ -9,14 +9,8 @@ from lessons.models import Exercise, ExerciseProgress, LabExchange, LabObservati
 from lessons.tests.lab_helpers import LabLearner, check, passed
 from lessons.tests.lab_helpers import answer as answer_exercise
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def learner(lessons) -> LabLearner:
-    learner = LabLearner()
-    learner.client.get("/en/lab/")
-    return learner
+# Every exercise test needs the course loaded.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lessons")]
 
 
 def observe(learner: LabLearner, document_cookie: str, exchange_id: int | None = None) -> None:

@@ -10,14 +10,8 @@ from django.utils import timezone
 from lessons.models import LabExchange
 from lessons.tests.lab_helpers import LabLearner, answer, check, passed
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def learner(lessons) -> LabLearner:
-    learner = LabLearner()
-    learner.client.get("/en/lab/")
-    return learner
+# Every exercise test needs the course loaded.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lessons")]
 
 
 # --- 01 What a session is: a read sends no cookie ------------------------------------

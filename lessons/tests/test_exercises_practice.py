@@ -14,14 +14,8 @@ from django.core.cache import caches
 from lessons.models import LabExchange
 from lessons.tests.lab_helpers import LabLearner, answer, check, nothing_passed, passed
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def learner(lessons) -> LabLearner:
-    learner = LabLearner()
-    learner.client.get("/en/lab/")
-    return learner
+# Every exercise test needs the course loaded.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lessons")]
 
 
 @contextmanager

@@ -9,16 +9,10 @@ from django.contrib.sessions.models import Session
 from django.core import signing
 
 from lessons.models import LabExchange
-from lessons.tests.lab_helpers import LabLearner, answer, check, nothing_passed, passed
+from lessons.tests.lab_helpers import answer, check, nothing_passed, passed
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def learner(lessons) -> LabLearner:
-    learner = LabLearner()
-    learner.client.get("/en/lab/")
-    return learner
+# Every exercise test needs the course loaded.
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lessons")]
 
 
 # --- Lesson 5: a Redis key that lives five minutes ------------------------------------

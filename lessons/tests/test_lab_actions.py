@@ -40,13 +40,6 @@ def stored_data(learner: LabLearner, engine: str) -> dict | None:
     return DatabaseSessionStore().decode(path.read_text()) if path.exists() else None
 
 
-@pytest.fixture
-def learner() -> LabLearner:
-    learner = LabLearner()
-    learner.client.get("/en/lab/")
-    return learner
-
-
 @pytest.mark.parametrize("engine", ENGINES)
 def test_setting_reading_and_deleting_keys(learner, engine):
     learner.configure(engine=engine)

@@ -14,13 +14,6 @@ from tutorial.private_redis import PrivateRedis, free_loopback_port
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def learner() -> LabLearner:
-    learner = LabLearner()
-    learner.client.get("/en/lab/")
-    return learner
-
-
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
