@@ -15,9 +15,9 @@ export DJANGO_DEBUG ?= 1
 
 run: setup ## Set everything up and serve http://127.0.0.1:8000/
 	@echo
-	@echo "  Session Lab: open http://$(HOST):$(PORT)/   (Ctrl-C stops it and its Redis)"
+	@echo "  Session Lab: open http://$(HOST):$(PORT)/   (Ctrl-C stops it, its Redis and its memcached)"
 	@echo
-	$(BIN)/python -m tutorial.private_redis -- $(BIN)/python manage.py runserver $(HOST):$(PORT)
+	$(BIN)/python -m tutorial.private_servers -- $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The classroom server: gunicorn with production settings on 0.0.0.0:$(PORT)
 # (docs/hosting.md). WORKERS=n overrides 2 x cores + 1. scripts/classroom.py

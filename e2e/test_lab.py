@@ -221,3 +221,37 @@ def test_the_lab_fits_a_phone_screen(browser, live_server, external_requests):
     assert page_overflow <= 0
     context.close()
     assert not external_requests.blocked
+
+
+def test_memcached_alias_shows_the_memcached_item_in_the_store_panel(page: Page, live_server):
+    """SESSION_CACHE_ALIAS = "memcached": the session goes to the memcached server, not Redis."""
+    open_lab(page, live_server.url)
+    expect(page.get_by_test_id("memcached-status")).to_contain_text("memcached answers at")
+    save_settings(page, engine="cache", cache_alias="memcached", cookie_age=300)
+    run(page, "set", key="cart", value='["apple"]')
+    key = lab_cookie(page)["value"]
+    item = page.get_by_test_id("store-memcached")
+    expect(item).to_contain_text(f":1:django.contrib.sessions.cache{key}")
+    expect(item).to_contain_text('{"cart": ["apple"]}')
+    ttl = int(item.locator("[data-ttl]").get_attribute("data-ttl"))
+    assert 290 <= ttl <= 300
+    expect(page.get_by_test_id("store-cache")).to_have_count(0)
+
+    # Back on the redis alias the same cookie finds nothing: the session lived in memcached.
+    save_settings(page, cache_alias="redis")
+    run(page, "get", key="cart")
+    expect(page.get_by_test_id("store-memcached")).to_have_count(0)
+    expect(page.locator("#lab-panels")).to_contain_text("SESSION_CACHE_ALIAS changed to redis")
+
+
+def test_redis_json_engine_shows_readable_json_in_the_store_panel(page: Page, live_server):
+    open_lab(page, live_server.url)
+    save_settings(page, engine="redis_json", cookie_age=600)
+    run(page, "set", key="cart", value='["apple"]')
+    key = lab_cookie(page)["value"]
+    record = page.get_by_test_id("store-redis-json")
+    expect(record).to_contain_text(f"session:{key}")
+    expect(record).to_contain_text('{"data":{"cart":["apple"]},"signature":"')
+    run(page, "expiry_seconds", seconds=60)
+    ttl = int(record.locator("[data-ttl]").get_attribute("data-ttl"))
+    assert 55 <= ttl <= 60

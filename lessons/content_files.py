@@ -48,6 +48,7 @@ PRESET_SETTING_KEYS = (
     "cookie_samesite",
     "expire_at_browser_close",
     "save_every_request",
+    "cache_alias",
 )
 PRESET_INPUT_KEYS = ("key", "value", "seconds", "request_path")
 PRESET_TEXT_KEYS = ("title", "steps", "watch")

@@ -13,7 +13,7 @@ from lessons.lab.measure import ROUNDS as MEASURE_ROUNDS
 from lessons.models import Lesson
 
 SLOT = re.compile(r'<div class="lesson-slot" data-slot="([^"]+)"></div>')
-SPECIAL_URL = re.compile(r'(href|src)="(lesson|lab|static):([^"]*)"')
+SPECIAL_URL = re.compile(r'(href|src)="(lesson|lab|static|source):([^"]*)"')
 
 
 def _special_url(match: re.Match) -> str:
@@ -22,6 +22,11 @@ def _special_url(match: re.Match) -> str:
         url = static(target)
     elif scheme == "lab":
         url = reverse("lessons:lab")
+    elif scheme == "source":
+        try:
+            url = reverse("lessons:engine_source", kwargs={"name": target})
+        except NoReverseMatch:
+            url = "#"
     else:
         try:
             url = reverse("lessons:lesson_detail", kwargs={"slug": target})

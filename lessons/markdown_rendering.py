@@ -4,7 +4,8 @@ Besides standard Markdown, lesson texts use:
 
 - `[[try:<preset>]]` alone on a line: a "Try it in the lab" box for that preset;
 - `[[measure-engines]]` alone on a line: the live engine comparison;
-- links `lesson:<slug>` and `lab:`, and images `static:<path>`.
+- links `lesson:<slug>`, `lab:` and `source:<engine>` (this project's engine
+  code, lessons/session_engines/), and images `static:<path>`.
 
 The HTML rendered here is the same for every reader and cached; the boxes and
 links that depend on the reader's language are filled in by

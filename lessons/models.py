@@ -136,6 +136,14 @@ class LabConfig(models.Model):
     save_every_request = models.BooleanField(
         "SESSION_SAVE_EVERY_REQUEST", default=global_settings.SESSION_SAVE_EVERY_REQUEST
     )
+    # Which cache the cache and cached_db engines use. Django's default alias
+    # is "default"; the lab's caches are named after their servers.
+    cache_alias = models.CharField(
+        "SESSION_CACHE_ALIAS",
+        max_length=20,
+        choices=[("redis", "redis"), ("memcached", "memcached")],
+        default="redis",
+    )
     # The "Try it in the lab" preset the learner started from, if any: the lab
     # shows its instructions until the learner resets or picks another.
     preset = models.ForeignKey(
@@ -166,7 +174,7 @@ class LabConfig(models.Model):
             "SESSION_COOKIE_SAMESITE": self.cookie_samesite or False,
             "SESSION_EXPIRE_AT_BROWSER_CLOSE": self.expire_at_browser_close,
             "SESSION_SAVE_EVERY_REQUEST": self.save_every_request,
-            "SESSION_CACHE_ALIAS": settings.LAB_SESSION_CACHE_ALIAS,
+            "SESSION_CACHE_ALIAS": self.cache_alias,
             "SESSION_FILE_PATH": str(settings.LAB_SESSION_FILE_PATH),
         }
 

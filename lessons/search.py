@@ -35,7 +35,9 @@ def normalize_query(query: str, language: str) -> str:
 def _plain(markdown_text: str) -> str:
     """Markdown as plain words, good enough for a snippet."""
     text = re.sub(r"```.*?```", " ", markdown_text, flags=re.DOTALL)
-    text = re.sub(r"[#*`>|\[\]]|!!!|\(lesson:[^)]*\)|\(https?:[^)]*\)|\(static:[^)]*\)", " ", text)
+    text = re.sub(
+        r"[#*`>|\[\]]|!!!|\((?:lesson|source):[^)]*\)|\(https?:[^)]*\)|\(static:[^)]*\)", " ", text
+    )
     return " ".join(text.split())
 
 

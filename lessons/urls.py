@@ -13,6 +13,7 @@ urlpatterns = [
     path("lessons/<slug:slug>/", views.lesson_detail, name="lesson_detail"),
     path("search/", views.search, name="search"),
     path("glossary/", views.glossary, name="glossary"),
+    path("source/<slug:name>/", views.engine_source, name="engine_source"),
     path("join/", classroom_views.join, name="join"),
     path("join/<str:code>/", classroom_views.join, name="join_code"),
     path("instructor/", classroom_views.instructor_home, name="instructor_home"),

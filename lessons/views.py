@@ -1,14 +1,27 @@
-from django.http import HttpRequest, HttpResponse
+import importlib.util
+from functools import cache
+from pathlib import Path
+
+from django.conf import settings
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
 from django_htmx.middleware import HtmxDetails
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
 
 from lessons.classroom.services import classroom_of
 from lessons.exercises.progress import course_progress
 from lessons.lab.learners import existing_learner
 from lessons.models import ExerciseProgress, GlossaryTerm, Lesson
 from lessons.search import MAX_QUERY_LENGTH, normalize_query, search_lessons
+from lessons.session_engines import SHOWN_SOURCES
+
+# The lesson that teaches how to write an engine; the source pages link back to it.
+ENGINE_LESSON_SLUG = "writing-your-own-engine"
 
 
 class HtmxHttpRequest(HttpRequest):
@@ -92,3 +105,30 @@ def glossary(request: HtmxHttpRequest) -> HttpResponse:
         for term in terms
     ]
     return render(request, "lessons/glossary.html", {"rows": rows, "other_language": other})
+
+
+@cache
+def highlighted_source(module_name: str) -> tuple[str, str, int]:
+    """A module's source as highlighted HTML, its path in the project and its line count."""
+    path = Path(importlib.util.find_spec(module_name).origin)
+    code = path.read_text(encoding="utf-8")
+    html = highlight(code, PythonLexer(), HtmlFormatter(cssclass="highlight"))
+    return html, str(path.relative_to(settings.BASE_DIR)), code.count("\n")
+
+
+@require_GET
+def engine_source(request: HtmxHttpRequest, name: str) -> HttpResponse:
+    """The source code of one of this project's session engines, as lessons link to it."""
+    module_name = SHOWN_SOURCES.get(name)
+    if module_name is None:
+        raise Http404("No such engine.")
+    html, path, lines = highlighted_source(module_name)
+    context = {
+        "name": name,
+        "engine_path": module_name,
+        "path": path,
+        "lines": lines,
+        "source_html": mark_safe(html),  # Pygments escapes the code itself
+        "lesson": Lesson.objects.filter(slug=ENGINE_LESSON_SLUG).first(),
+    }
+    return render(request, "lessons/engine_source.html", context)

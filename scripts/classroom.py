@@ -64,7 +64,13 @@ sys.path.insert(0, str(BASE_DIR))
 import dj_database_url  # noqa: E402
 from dotenv import dotenv_values  # noqa: E402
 
-from tutorial.private_redis import RedisUnavailable, private_redis_at, redis_answers  # noqa: E402
+from tutorial.private_servers import (  # noqa: E402
+    DEFAULT_MEMCACHED_SOCKET,
+    RedisUnavailable,
+    private_redis_at,
+    redis_answers,
+    start_private_memcached,
+)
 
 
 def say(message: str = "", *, error: bool = False) -> None:
@@ -297,7 +303,7 @@ def banner(env: dict[str, str], bind: str, port: int, workers: int, threads: int
         f"  gunicorn, {workers} workers x {threads} threads, DEBUG off, "
         + ("HTTPS (DJANGO_HTTPS=1)" if https_on(env) else "plain http (DJANGO_HTTPS=0)")
     )
-    lines.append("  Ctrl-C stops the site and the Redis it started.")
+    lines.append("  Ctrl-C stops the site and the Redis and memcached it started.")
     lines += ["=" * 68, ""]
     return "\n".join(lines)
 
@@ -320,6 +326,9 @@ def serve(env: dict[str, str], command: list[str], bind: str, port: int, on_read
             owned_redis = server
             say(f"  Redis: a private Redis at {server.url} (stopped with the site)")
         env = {**env, "REDIS_URL": server.url}
+    # memcached is optional: without it the lab's memcached alias says it cannot be reached.
+    env = dict(env)
+    owned_memcached = start_private_memcached(env, DEFAULT_MEMCACHED_SOCKET)
 
     child = subprocess.Popen(command, cwd=BASE_DIR, env=env)
 
@@ -352,6 +361,8 @@ def serve(env: dict[str, str], command: list[str], bind: str, port: int, on_read
             except subprocess.TimeoutExpired:
                 child.kill()
                 child.wait()
+        if owned_memcached is not None:
+            owned_memcached.stop()
         if owned_redis is not None:
             owned_redis.stop()
             say("Stopped the private Redis.")

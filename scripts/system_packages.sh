@@ -20,6 +20,8 @@ need() {  # need <check command...> -- <package>
 
 need python3 -c 'import ensurepip, venv' -- python3-venv
 need command -v redis-server -- redis-server
+# The lab's second cache (SESSION_CACHE_ALIAS = "memcached"); the site runs without it.
+need command -v memcached -- memcached
 need command -v msgfmt -- gettext
 if [ "$purpose" = test ]; then
   need test -x /usr/bin/chromium -- chromium
@@ -37,8 +39,9 @@ if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
   $command >/dev/null
-  # Debian starts a redis-server service (and a postgresql one) on install; the
-  # project never uses them: it starts its own in var/ or a temporary directory.
+  # Debian starts redis-server and memcached services (and a postgresql one) on
+  # install; the project never uses them: it starts its own in var/ or a
+  # temporary directory.
 else
   echo "Missing system packages: ${missing[*]}" >&2
   echo "Install them with:  sudo apt-get update && sudo $command" >&2

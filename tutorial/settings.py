@@ -59,6 +59,8 @@ def env_int(name: str, default: int) -> int:
 # DATABASE_URL            e.g. postgres://user:pass@host/db; default SQLite in var/.
 # REDIS_URL               the Redis the lab's cache engines use; default: the private
 #                         Redis that `make run` starts on a socket in var/.
+# MEMCACHED_LOCATION      the memcached of the lab's "memcached" cache alias, e.g.
+#                         127.0.0.1:11211; default: make run's private one in var/.
 # DJANGO_STATIC_ROOT      where collectstatic writes (default var/static).
 # LAB_SESSION_FILE_PATH   where the lab's file engine keeps sessions (default var/lab-sessions).
 # LAB_CROSS_SITE_ORIGIN   a second origin of this server for the SameSite lesson.
@@ -178,6 +180,24 @@ CACHES = {
     },
 }
 
+# The lab's second cache, for SESSION_CACHE_ALIAS = "memcached". make run starts
+# a private memcached on this socket; without one the lab says it cannot be
+# reached. A dead server is tried again after a few seconds, and every failed
+# call raises instead of quietly returning nothing, so the lab can say so.
+MEMCACHED_LOCATION = os.environ.get("MEMCACHED_LOCATION") or (
+    f"unix:{VAR_DIR / 'memcached' / 'memcached.sock'}"
+)
+CACHES["memcached"] = {
+    "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
+    "LOCATION": MEMCACHED_LOCATION,
+    "OPTIONS": {"connect_timeout": 1, "timeout": 2, "retry_attempts": 0, "dead_timeout": 5},
+}
+
+# The project's own session engine (lessons/session_engines/redis_json.py),
+# which learners can pick in the lab, keeps its records in this Redis.
+SESSION_REDIS_URL = REDIS_URL
+SESSION_REDIS_KEY_PREFIX = "session:"
+
 # --- The site's own session -------------------------------------------------
 # This site teaches session settings, so its own are chosen with care.
 # Learners set SESSION_COOKIE_NAME and friends for their lab requests; the
@@ -228,8 +248,6 @@ X_FRAME_OPTIONS = "DENY"
 # Where the lab's "file" engine writes (SESSION_FILE_PATH for lab requests);
 # several servers sharing a classroom need one shared directory here.
 LAB_SESSION_FILE_PATH = Path(os.environ.get("LAB_SESSION_FILE_PATH") or VAR_DIR / "lab-sessions")
-# The cache alias the lab's cache and cached_db engines use (SESSION_CACHE_ALIAS).
-LAB_SESSION_CACHE_ALIAS = "redis"
 # Cookie names the lab refuses, so a learner's lab cookie can never replace
 # one the site itself depends on.
 LAB_RESERVED_COOKIE_NAMES = (SESSION_COOKIE_NAME, CSRF_COOKIE_NAME, LANGUAGE_COOKIE_NAME)

@@ -37,11 +37,21 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tutorial.private_redis import PrivateRedis, free_loopback_port
+from tutorial.private_servers import PrivateMemcached, PrivateRedis, free_loopback_port
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CLASSROOM = BASE_DIR / "scripts" / "classroom.py"
-ENGINES = ["db", "file", "cache", "cached_db", "signed_cookies"]
+# (SESSION_ENGINE, SESSION_CACHE_ALIAS) as a learner picks them in the lab.
+ENGINES = [
+    ("db", "redis"),
+    ("file", "redis"),
+    ("cache", "redis"),
+    ("cached_db", "redis"),
+    ("signed_cookies", "redis"),
+    ("redis_json", "redis"),
+    ("cache", "memcached"),
+    ("cached_db", "memcached"),
+]
 LAB_COOKIE = "sessionid"
 CSRF_COOKIE = "sessionlab_csrftoken"
 START_TIMEOUT = 60
@@ -238,14 +248,27 @@ class Server:
 
 @pytest.fixture(scope="module")
 def servers(database_url, tmp_path_factory):
-    """Servers A and B: one database, one Redis, one lab file directory, one secret key."""
+    """Servers A and B: one database, one Redis, one memcached, one lab file directory,
+    one secret key."""
     workdir = tmp_path_factory.mktemp("classroom")
     redis_server = PrivateRedis(workdir=workdir / "redis", port=free_loopback_port()).start()
+    memcached_server = PrivateMemcached(
+        workdir=workdir / "memcached", port=free_loopback_port()
+    ).start()
     env = {
         key: value
         for key, value in os.environ.items()
         if not key.startswith(("DJANGO_", "LAB_", "GUNICORN_", "EXERCISE_"))
-        and key not in {"DATABASE_URL", "REDIS_URL", "PORT", "WORKERS", "THREADS", "BIND"}
+        and key
+        not in {
+            "DATABASE_URL",
+            "REDIS_URL",
+            "MEMCACHED_LOCATION",
+            "PORT",
+            "WORKERS",
+            "THREADS",
+            "BIND",
+        }
     }
     env.update(
         DJANGO_SETTINGS_MODULE="tutorial.settings",
@@ -257,6 +280,7 @@ def servers(database_url, tmp_path_factory):
         DJANGO_HTTPS="0",
         DATABASE_URL=database_url,
         REDIS_URL=redis_server.url,
+        MEMCACHED_LOCATION=memcached_server.location,
         LAB_SESSION_FILE_PATH=str(workdir / "lab-sessions"),
         DJANGO_STATIC_ROOT=str(workdir / "static"),
         DJANGO_LOG_LEVEL="WARNING",
@@ -273,6 +297,7 @@ def servers(database_url, tmp_path_factory):
     finally:
         codes = {server.name: server.stop() for server in started}
         redis_server.stop()
+        memcached_server.stop()
     # Stopped with SIGTERM, each server took gunicorn down cleanly and no longer answers.
     assert codes == {server.name: 0 for server in started}, codes
     assert not any(server.answers() for server in started)
@@ -327,7 +352,11 @@ class Learner:
 
 def stored_data(store: dict) -> list:
     """The session data each place the engine keeps it in holds, decoded."""
-    places = [store[place]["decoded"] for place in ("database", "file", "cache") if place in store]
+    places = [
+        store[place]["decoded"]
+        for place in ("database", "file", "cache", "memcached", "redis")
+        if place in store
+    ]
     if "cookie" in store:
         assert store["cookie"]["valid"], store["cookie"]
         places.append(store["cookie"]["payload"])
@@ -337,8 +366,8 @@ def stored_data(store: dict) -> list:
 # --- The tests ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("engine", ENGINES)
-def test_lab_session_continues_across_server_processes(servers, engine):
+@pytest.mark.parametrize(("engine", "cache_alias"), ENGINES, ids=["-".join(e) for e in ENGINES])
+def test_lab_session_continues_across_server_processes(servers, engine, cache_alias):
     a, b = servers
     learner = Learner()
     assert 'name="engine"' in learner.get(a, "/en/lab/")
@@ -356,11 +385,13 @@ def test_lab_session_continues_across_server_processes(servers, engine):
             "cookie_domain": "",
             "cookie_httponly": "on",
             "cookie_samesite": "Lax",
+            "cache_alias": cache_alias,
         },
     )
     assert status == 200, body[:2000]
     state = learner.state(a)
     assert state["engine"] == engine
+    assert state["settings"]["SESSION_CACHE_ALIAS"] == cache_alias
     assert state["settings"]["SESSION_COOKIE_NAME"] == LAB_COOKIE
     assert state["latest"] is None
 

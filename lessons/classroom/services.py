@@ -4,7 +4,6 @@ import time
 import unicodedata
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -43,7 +42,7 @@ def _failure_key(request: HttpRequest) -> str:
 
 def _failure_cache():
     """Redis, shared by every worker process."""
-    return caches[settings.LAB_SESSION_CACHE_ALIAS]
+    return caches["redis"]
 
 
 def _recent_failures(request: HttpRequest) -> list[float]:

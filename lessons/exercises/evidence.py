@@ -12,6 +12,7 @@ from functools import cached_property
 from django.conf import settings
 
 from lessons.lab.cookies import SetCookie, parse_set_cookie
+from lessons.lab.store import RECORD_PARTS
 from lessons.models import LabConfig, LabExchange, LabObservation, Learner
 
 
@@ -65,7 +66,7 @@ class Evidence:
     def stored_data(self, exchange: LabExchange) -> dict | None:
         """The session data the store held after this exchange (None: nothing stored)."""
         store = exchange.store or {}
-        for part in ("database", "file", "cache"):
+        for part in RECORD_PARTS:
             if store.get(part, {}).get("exists"):
                 return store[part].get("decoded")
         cookie = store.get("cookie")

@@ -18,6 +18,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from lessons.session_engines.redis_json import SessionStore as RedisJsonSessionStore
+
 # Limits that keep one learner from filling the server; generous for lessons
 # (a signed cookie past the browser's 4096-byte limit still fits).
 MAX_KEY_LENGTH = 100
@@ -173,21 +175,34 @@ def _read_only(session: SessionBase, given: ActionInput) -> ActionOutcome:
 
 
 def _evict_from_cache(session: SessionBase, given: ActionInput) -> ActionOutcome:
-    """What an eviction or a Redis restart does to one session, and nothing else.
+    """What an eviction or a server restart does to one session, and nothing else.
 
-    Only this learner's key goes: other learners share the Redis server, so the
-    lab never flushes it whole. The session itself is not read, so the request
+    Only this learner's key goes: other learners share the servers, so the lab
+    never flushes one whole. The session itself is not read, so the request
     looks like any other that ignores the session.
     """
-    python = "cache.delete(request.session.cache_key)  # as if Redis had evicted it"
-    cache = getattr(session, "_cache", None)
-    if cache is None:
-        return ActionOutcome(python, error=gettext("This engine keeps nothing in the cache."))
+    if isinstance(session, RedisJsonSessionStore):
+        python = "redis.delete(request.session.redis_key(request.session.session_key))"
+
+        def remove() -> bool:
+            return bool(session._redis.delete(session.redis_key(session.session_key)))
+
+    elif (cache := getattr(session, "_cache", None)) is not None:
+        python = "cache.delete(request.session.cache_key)  # as if the cache had evicted it"
+
+        def remove() -> bool:
+            return bool(cache.delete(session.cache_key))
+
+    else:
+        return ActionOutcome(
+            "cache.delete(request.session.cache_key)",
+            error=gettext("This engine keeps nothing in the cache."),
+        )
     if not session.session_key:
         return ActionOutcome(
             python, error=gettext("Your browser sent no session cookie: nothing to remove.")
         )
-    return ActionOutcome(python, result=bool(cache.delete(session.cache_key)))
+    return ActionOutcome(python, result=remove())
 
 
 def _clearsessions(session: SessionBase, given: ActionInput) -> ActionOutcome:

@@ -8,7 +8,12 @@ from django.utils.translation import gettext_lazy as _
 
 @dataclass(frozen=True)
 class Engine:
-    """One of Django's built-in session engines, as the lab presents it."""
+    """A session engine a learner can pick, as the lab presents it.
+
+    `uses_cache` engines go through SESSION_CACHE_ALIAS (Redis or memcached);
+    `uses_redis` is for an engine that talks to Redis itself, with its own
+    connection (this project's redis_json).
+    """
 
     name: str
     path: str
@@ -16,10 +21,11 @@ class Engine:
     uses_database: bool
     uses_cache: bool
     uses_files: bool
+    uses_redis: bool = False
 
     @property
     def stores_on_server(self) -> bool:
-        return self.uses_database or self.uses_cache or self.uses_files
+        return self.uses_database or self.uses_cache or self.uses_files or self.uses_redis
 
     @property
     def key_space(self) -> str | None:
@@ -31,6 +37,8 @@ class Engine:
             return "cache"
         if self.uses_files:
             return "file"
+        if self.uses_redis:
+            return "redis"
         return None
 
 
@@ -62,7 +70,7 @@ ENGINES = {
         Engine(
             "cache",
             "django.contrib.sessions.backends.cache",
-            _("A key in the cache (here: Redis) and nowhere else."),
+            _("A key in the cache (SESSION_CACHE_ALIAS: Redis or memcached) and nowhere else."),
             uses_database=False,
             uses_cache=True,
             uses_files=False,
@@ -82,6 +90,18 @@ ENGINES = {
             uses_database=False,
             uses_cache=False,
             uses_files=False,
+        ),
+        Engine(
+            "redis_json",
+            "lessons.session_engines.redis_json",
+            _(
+                "This site's own engine: signed JSON under a Redis key, readable in redis-cli, "
+                "with a TTL."
+            ),
+            uses_database=False,
+            uses_cache=False,
+            uses_files=False,
+            uses_redis=True,
         ),
     )
 }

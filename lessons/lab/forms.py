@@ -39,6 +39,10 @@ FIELD_HELP = {
     "save_every_request": _(
         "Save the session and send the cookie again on every response: a sliding expiry."
     ),
+    "cache_alias": _(
+        "Which entry of CACHES the cache and cached_db engines use: the Redis server or the "
+        "memcached server."
+    ),
 }
 
 
@@ -46,6 +50,8 @@ def django_default_display(field_name: str) -> str:
     """Django's default for a lab field, written as it appears in settings.py."""
     if field_name == "engine":
         return repr(global_settings.SESSION_ENGINE)
+    if field_name == "cache_alias":
+        return repr(global_settings.SESSION_CACHE_ALIAS)
     value = getattr(global_settings, LabConfig._meta.get_field(field_name).verbose_name)
     return repr(value)
 
@@ -71,6 +77,7 @@ class LabSettingsForm(forms.ModelForm):
             "cookie_samesite",
             "expire_at_browser_close",
             "save_every_request",
+            "cache_alias",
         ]
         widgets = {
             "cookie_age": forms.NumberInput(attrs={"min": 1, "max": MAX_COOKIE_AGE, "step": 1}),
@@ -84,7 +91,13 @@ class LabSettingsForm(forms.ModelForm):
         self.fields["cookie_age"].validators = []
         for name, field in self.fields.items():
             field.help_text = FIELD_HELP[name]
-            field.required = name in {"engine", "cookie_age", "cookie_name", "cookie_path"}
+            field.required = name in {
+                "engine",
+                "cookie_age",
+                "cookie_name",
+                "cookie_path",
+                "cache_alias",
+            }
             field.error_messages["required"] = _("This setting needs a value.")
         self.fields["cookie_age"].error_messages["invalid"] = _("Give a whole number of seconds.")
 

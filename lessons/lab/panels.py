@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from lessons.lab.cookies import parse_set_cookie
 from lessons.lab.engines import ENGINES
+from lessons.lab.store import RECORD_PARTS
 from lessons.models import LabConfig, LabExchange, Learner
 
 # How many recent lab requests the timeline panel lists.
@@ -120,8 +121,28 @@ def note_messages(note: dict[str, Any]) -> list[str]:
             )
         ),
         "redis_unreachable": lambda: _(
-            "Redis is not reachable: the cache and cached_db engines cannot work until it is "
-            "back. The other engines and the rest of the site keep working."
+            "Redis is not reachable: the engines that keep sessions in it (cache and cached_db "
+            "on the redis alias, redis_json) cannot work until it is back. The other engines "
+            "and the rest of the site keep working."
+        ),
+        "memcached_unreachable": lambda: _(
+            "memcached is not reachable: with SESSION_CACHE_ALIAS = 'memcached' the cache and "
+            "cached_db engines cannot work. Start memcached (make run does), or choose the redis "
+            "alias; the other engines and the rest of the site keep working."
+        ),
+        "cache_alias_changed": lambda: (
+            _(
+                "SESSION_CACHE_ALIAS changed to %(alias)s. The other cache keeps your old session "
+                "and this one has nothing under your key, so the next change starts a new "
+                "session."
+            )
+            % {"alias": note.get("alias", "")}
+            if note.get("engine") == "cache"
+            else _(
+                "SESSION_CACHE_ALIAS changed to %(alias)s. This cache has no copy of your session "
+                "yet; cached_db reads it from the database row and puts it in this cache."
+            )
+            % {"alias": note.get("alias", "")}
         ),
         "session_interrupted": lambda: _(
             "The session record vanished while this request ran (SessionInterrupted): Django "
@@ -175,20 +196,21 @@ def store_changes(
     if not previous:
         return set()
     changed = set()
-    for part in ("database", "file", "cache", "cookie"):
+    for part in (*RECORD_PARTS, "cookie"):
         now_part, before_part = current.get(part) or {}, previous.get(part) or {}
         for name in set(now_part) | set(before_part):
             if now_part.get(name) != before_part.get(name):
                 changed.add(f"{part}.{name}")
-    ttl_now = (current.get("cache") or {}).get("ttl")
-    ttl_before = (previous.get("cache") or {}).get("ttl")
-    counted_down_only = (
-        ttl_now is not None
-        and ttl_before is not None
-        and abs((ttl_before - elapsed_seconds) - ttl_now) <= 2
-    )
-    if counted_down_only:
-        changed.discard("cache.ttl")
+    for part in ("cache", "memcached", "redis"):
+        ttl_now = (current.get(part) or {}).get("ttl")
+        ttl_before = (previous.get(part) or {}).get("ttl")
+        counted_down_only = (
+            ttl_now is not None
+            and ttl_before is not None
+            and abs((ttl_before - elapsed_seconds) - ttl_now) <= 2
+        )
+        if counted_down_only:
+            changed.discard(f"{part}.ttl")
     if current.get("session_key") != previous.get("session_key"):
         changed.add("session_key")
     return changed

@@ -24,6 +24,11 @@ from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.db.models import Subquery
 from django.http import HttpRequest, HttpResponse
+from pymemcache.exceptions import (
+    MemcacheClientError,
+    MemcacheServerError,
+    MemcacheUnexpectedCloseError,
+)
 
 from lessons.lab.actions import ActionInput, ActionOutcome, LabAction
 from lessons.lab.cookies import (
@@ -38,7 +43,7 @@ from lessons.lab.engines import ENGINE_BY_PATH, ENGINES, engines_sharing_keys
 from lessons.lab.session_settings import lab_session_settings
 from lessons.lab.store import (
     CACHE_KEY_PREFIXES,
-    REDIS_ERRORS,
+    STORE_ERRORS,
     ensure_file_store,
     store_snapshot_for,
 )
@@ -149,18 +154,35 @@ def missing_cookie_note(
     }
 
 
-def _served_from_cache(engine_name: str, session_key: str | None) -> bool | None:
+def _served_from_cache(engine_name: str, session_key: str | None, alias: str) -> bool | None:
     """For cached_db: is the session in the cache before the request reads it?"""
     if engine_name != "cached_db" or not session_key:
         return None
     from django.core.cache import caches
 
     try:
-        return caches[settings.LAB_SESSION_CACHE_ALIAS].has_key(
-            CACHE_KEY_PREFIXES["cached_db"] + session_key
-        )
-    except REDIS_ERRORS:
+        return caches[alias].has_key(CACHE_KEY_PREFIXES["cached_db"] + session_key)
+    except STORE_ERRORS:
         return None
+
+
+def memcached_refused(error: Exception) -> bool:
+    """memcached (or pymemcache) refused a command, as opposed to not answering at all."""
+    return isinstance(error, MemcacheClientError | MemcacheServerError) and not isinstance(
+        error, MemcacheUnexpectedCloseError
+    )
+
+
+def unreachable_store_note(session_settings: dict[str, Any]) -> dict[str, Any]:
+    """Which server failed: memcached when the cache engines use it, Redis otherwise."""
+    engine = ENGINE_BY_PATH.get(session_settings["SESSION_ENGINE"])
+    if (
+        engine is not None
+        and engine.uses_cache
+        and session_settings["SESSION_CACHE_ALIAS"] == "memcached"
+    ):
+        return {"code": "memcached_unreachable"}
+    return {"code": "redis_unreachable"}
 
 
 def respond_through_session_middleware(
@@ -190,9 +212,15 @@ def respond_through_session_middleware(
             # between loading and saving the session.
             response = HttpResponse(status=400)
             notes.append({"code": "session_interrupted"})
-        except REDIS_ERRORS:
-            response = HttpResponse(status=503)
-            notes.append({"code": "redis_unreachable"})
+        except STORE_ERRORS as error:
+            if memcached_refused(error):
+                # memcached answered, and said no (an item over its size
+                # limit): a project's 500, with memcached's own words.
+                response = HttpResponse(status=500)
+                notes.append({"code": "engine_error", "error": f"{type(error).__name__}: {error}"})
+            else:
+                response = HttpResponse(status=503)
+                notes.append(unreachable_store_note(session_settings))
         except Exception as error:
             # In a project this would be a 500 page; in the lab it is a result
             # to read, and the rest of the page keeps working.
@@ -217,12 +245,21 @@ def run_lab_action(
     notes: list[dict[str, Any]] = []
 
     recent = recent_exchanges(learner)
-    previous_path = recent[0].settings_snapshot.get("SESSION_ENGINE") if recent else None
+    before = recent[0].settings_snapshot if recent else {}
+    previous_path = before.get("SESSION_ENGINE")
     if previous_path and previous_path != engine.path:
         previous = ENGINE_BY_PATH.get(previous_path)
         same_store = previous is not None and previous.key_space == engine.key_space
         code = "engine_changed_same_store" if same_store else "engine_changed"
         notes.append({"code": code, "engine": config.engine})
+    elif (
+        engine.uses_cache
+        and before.get("SESSION_CACHE_ALIAS")
+        and before["SESSION_CACHE_ALIAS"] != config.cache_alias
+    ):
+        notes.append(
+            {"code": "cache_alias_changed", "alias": config.cache_alias, "engine": config.engine}
+        )
     missing = missing_cookie_note(recent, config, request)
     if missing:
         notes.append(missing)
@@ -241,7 +278,7 @@ def run_lab_action(
         notes.append({"code": "foreign_cookie", "cookie": cookie_name})
         incoming_key = None
 
-    served_from_cache = _served_from_cache(config.engine, incoming_key)
+    served_from_cache = _served_from_cache(config.engine, incoming_key, config.cache_alias)
     if engine.uses_files:
         ensure_file_store()
     response, outcome, failures = respond_through_session_middleware(
@@ -320,7 +357,9 @@ def _current_session_key(
 
 
 def _snapshot(config: LabConfig, session_key: str | None) -> dict:
-    return store_snapshot_for(config.engine, config.cookie_name, session_key, config.cookie_age)
+    return store_snapshot_for(
+        config.engine, config.cookie_name, session_key, config.cookie_age, config.cache_alias
+    )
 
 
 def _trim_timeline(learner: Learner) -> None:

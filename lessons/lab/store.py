@@ -14,16 +14,26 @@ from django.conf import settings
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
+from django.core.cache.backends.base import InvalidCacheKey
 from django.utils import timezone
+from pymemcache.client.base import Client as MemcachedClient
+from pymemcache.exceptions import MemcacheError
 
 from lessons.lab.cookies import decode_signed_cookie
 from lessons.lab.engines import ENGINES
+from lessons.session_engines import redis_json
 
 CACHE_KEY_PREFIXES = {
     "cache": "django.contrib.sessions.cache",
     "cached_db": "django.contrib.sessions.cached_db",
 }
 REDIS_ERRORS = (redis.RedisError, OSError)
+MEMCACHED_ERRORS = (MemcacheError, OSError)
+# The parts of a snapshot that hold a server-side record, in the order the
+# Store panel shows them.
+RECORD_PARTS = ("database", "file", "cache", "memcached", "redis")
+# What a session store that cannot be reached raises, whichever server it is.
+STORE_ERRORS = (*REDIS_ERRORS, MemcacheError)
 
 
 def _decode(raw: str) -> Any:
@@ -67,8 +77,11 @@ def session_file(cookie_name: str, session_key: str) -> dict[str, Any]:
     }
 
 
-def cache_entry(engine_name: str, session_key: str) -> dict[str, Any]:
-    cache = caches[settings.LAB_SESSION_CACHE_ALIAS]
+def cache_entry(engine_name: str, session_key: str, alias: str = "redis") -> dict[str, Any]:
+    """The cache engines' entry for this key, in the cache SESSION_CACHE_ALIAS names."""
+    if alias == "memcached":
+        return memcached_entry(engine_name, session_key)
+    cache = caches[alias]
     django_key = CACHE_KEY_PREFIXES[engine_name] + session_key
     redis_key = cache.make_key(django_key)
     try:
@@ -81,7 +94,7 @@ def cache_entry(engine_name: str, session_key: str) -> dict[str, Any]:
     return {
         "reachable": True,
         "exists": raw is not None,
-        "alias": settings.LAB_SESSION_CACHE_ALIAS,
+        "alias": alias,
         "redis_key": redis_key,
         "ttl": ttl if raw is not None else None,
         "size": len(raw) if raw is not None else None,
@@ -89,10 +102,87 @@ def cache_entry(engine_name: str, session_key: str) -> dict[str, Any]:
     }
 
 
+def _memcached_server(location: str) -> str | tuple[str, int]:
+    """pymemcache's address for a PyMemcacheCache LOCATION ("unix:/path" or "host:port")."""
+    if location.startswith("unix:"):
+        return location.removeprefix("unix:")
+    host, _, port = location.rpartition(":")
+    return (host or "127.0.0.1", int(port))
+
+
+def memcached_entry(engine_name: str, session_key: str) -> dict[str, Any]:
+    """The memcached item of a cache session: its key, size, value and remaining lifetime.
+
+    Django's cache API reads values only. The remaining lifetime comes from
+    memcached's meta command `mg <key> t s` (memcached 1.6+); the classic
+    get/set protocol has no way to ask for it.
+    """
+    cache = caches["memcached"]
+    django_key = CACHE_KEY_PREFIXES[engine_name] + session_key
+    key = cache.make_key(django_key)
+    entry: dict[str, Any] = {"key": key, "alias": "memcached", "location": cache._servers[0]}
+    try:
+        cache.validate_key(key)
+    except InvalidCacheKey:
+        return {**entry, "reachable": True, "exists": False}
+    client = MemcachedClient(
+        _memcached_server(cache._servers[0]), connect_timeout=1, timeout=2, allow_unicode_keys=True
+    )
+    try:
+        meta = client.raw_command(f"mg {key} t s", end_tokens="\r\n").split()
+        value = cache.get(django_key) if meta[:1] == [b"HD"] else None
+    except (*MEMCACHED_ERRORS, ValueError) as error:
+        return {**entry, "reachable": False, "error": type(error).__name__}
+    finally:
+        client.close()
+    if meta[:1] != [b"HD"]:
+        return {**entry, "reachable": True, "exists": False}
+    flags = {item[:1]: item[1:] for item in meta[1:]}
+    ttl = int(flags[b"t"]) if b"t" in flags else None
+    return {
+        **entry,
+        "reachable": True,
+        "exists": True,
+        # -1: stored without an expiry time.
+        "ttl": ttl,
+        "size": int(flags[b"s"]) if b"s" in flags else None,
+        "decoded": value,
+    }
+
+
+def redis_json_entry(session_key: str) -> dict[str, Any]:
+    """This project's redis_json engine: the Redis key, its TTL, the JSON as stored, the data."""
+    store = redis_json.SessionStore()
+    redis_key = store.redis_key(session_key)
+    client = redis_json.redis_client()
+    try:
+        ttl = client.ttl(redis_key)
+        raw = client.get(redis_key)
+    except REDIS_ERRORS as error:
+        return {"reachable": False, "redis_key": redis_key, "error": type(error).__name__}
+    if raw is None:
+        return {"reachable": True, "exists": False, "redis_key": redis_key}
+    text = raw.decode("utf-8", errors="replace")
+    return {
+        "reachable": True,
+        "exists": True,
+        "redis_key": redis_key,
+        "ttl": ttl,
+        "size": len(raw),
+        "raw": text,
+        "decoded": store.decode(text),
+    }
+
+
 def store_snapshot_for(
-    engine_name: str, cookie_name: str, session_key: str | None, cookie_age: int
+    engine_name: str,
+    cookie_name: str,
+    session_key: str | None,
+    cookie_age: int,
+    cache_alias: str = "redis",
 ) -> dict:
-    """What the engine stores for this key: the row, the file, the Redis key, or the cookie.
+    """What the engine stores for this key: the row, the file, the Redis key, the memcached
+    item, or the cookie.
 
     `session_key` is the lab cookie's value (for signed_cookies, the signed data itself).
     """
@@ -109,7 +199,11 @@ def store_snapshot_for(
     if engine.uses_files:
         snapshot["file"] = session_file(cookie_name, session_key)
     if engine.uses_cache:
-        snapshot["cache"] = cache_entry(engine_name, session_key)
+        # Redis entries stay under "cache", where the exercises look for them.
+        part = "memcached" if cache_alias == "memcached" else "cache"
+        snapshot[part] = cache_entry(engine_name, session_key, cache_alias)
+    if engine.uses_redis:
+        snapshot["redis"] = redis_json_entry(session_key)
     return snapshot
 
 

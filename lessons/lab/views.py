@@ -22,6 +22,7 @@ from lessons.lab.measure import measure_engines
 from lessons.lab.panels import lab_panels_for
 from lessons.lab.runner import run_lab_action
 from lessons.models import ExerciseProgress, LabConfig, LabObservation, LabPreset, Learner
+from tutorial.private_servers import memcached_answers
 
 LAB_TEMPLATE = "lab/lab.html"
 # The lab's requests go to these paths (outside /en/ and /uz/) so that
@@ -47,6 +48,12 @@ def _panels_context(learner, config: LabConfig, **extra) -> dict:
     return {"config": config, "panels": lab_panels_for(learner, config), **extra}
 
 
+def memcached_status() -> dict:
+    """Whether the memcached of the "memcached" cache alias answers right now."""
+    location = settings.CACHES["memcached"]["LOCATION"]
+    return {"location": location, "reachable": memcached_answers(location)}
+
+
 def _lab_context(request: HttpRequest, learner, config: LabConfig, **extra) -> dict:
     """What the whole lab page needs; the settings form only where a partial shows it."""
     context = {
@@ -60,6 +67,8 @@ def _lab_context(request: HttpRequest, learner, config: LabConfig, **extra) -> d
         "cross_site_url": cross_site_page_url(request, learner),
         "preset": config.preset,
         "inputs": {**DEFAULT_INPUTS, **(config.preset.inputs if config.preset else {})},
+        # Asked only when the settings form is drawn.
+        "memcached": SimpleLazyObject(memcached_status),
     }
     if config.preset is not None:
         # The lesson's exercises right under its instructions: check without leaving the lab.

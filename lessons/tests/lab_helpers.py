@@ -16,6 +16,7 @@ DJANGO_DEFAULT_SETTINGS = {
     "cookie_domain": "",
     "cookie_httponly": "on",
     "cookie_samesite": "Lax",
+    "cache_alias": "redis",
 }
 
 

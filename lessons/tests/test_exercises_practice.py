@@ -7,7 +7,6 @@ import time
 from contextlib import contextmanager
 
 import pytest
-from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
 
@@ -35,7 +34,7 @@ def latest() -> LabExchange:
 
 def let_redis_expire(redis_key: str) -> None:
     """What the TTL running out does, a few milliseconds from now instead of seconds."""
-    cache = caches[settings.LAB_SESSION_CACHE_ALIAS]
+    cache = caches["redis"]
     client = cache._cache.get_client(redis_key)
     client.pexpire(redis_key, 1)
     for _ in range(200):

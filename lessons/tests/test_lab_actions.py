@@ -1,20 +1,40 @@
-"""Every lab action on every engine, against the real database, files and Redis."""
+"""Every lab action on every engine, against the real database, files, Redis and memcached.
+
+An engine written "cache@memcached" is the cache engine with SESSION_CACHE_ALIAS
+set to the memcached alias; plain "cache" and "cached_db" use the redis alias.
+"""
 
 import json
 import re
 
 import pytest
+import redis
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core.cache import caches
 
 from lessons.lab.store import DatabaseSessionStore
+from lessons.session_engines.redis_json import SessionStore as RedisJsonStore
 from lessons.tests.lab_helpers import LabLearner
 
-ENGINES = ["db", "file", "cache", "cached_db", "signed_cookies"]
+ENGINES = [
+    "db",
+    "file",
+    "cache",
+    "cached_db",
+    "signed_cookies",
+    "redis_json",
+    "cache@memcached",
+    "cached_db@memcached",
+]
 KEY_PATTERN = re.compile(r"^[a-z0-9]{32}$")
 
 pytestmark = pytest.mark.django_db
+
+
+def configure(learner: LabLearner, engine: str, **overrides) -> None:
+    name, _, alias = engine.partition("@")
+    learner.configure(engine=name, cache_alias=alias or "redis", **overrides)
 
 
 def stored_data(learner: LabLearner, engine: str) -> dict | None:
@@ -22,6 +42,13 @@ def stored_data(learner: LabLearner, engine: str) -> dict | None:
     value = learner.cookie()
     if value is None:
         return None
+    engine, _, alias = engine.partition("@")
+    cache = caches[alias or "redis"]
+    if engine == "redis_json":
+        raw = redis.Redis.from_url(settings.SESSION_REDIS_URL).get(
+            settings.SESSION_REDIS_KEY_PREFIX + value
+        )
+        return RedisJsonStore().decode(raw.decode()) if raw is not None else None
     if engine == "signed_cookies":
         from django.core import signing
 
@@ -31,18 +58,18 @@ def stored_data(learner: LabLearner, engine: str) -> dict | None:
         db_data = DatabaseSessionStore().decode(row.session_data) if row else None
         if engine == "db":
             return db_data
-        cached = caches["redis"].get("django.contrib.sessions.cached_db" + value)
+        cached = cache.get("django.contrib.sessions.cached_db" + value)
         assert cached == db_data, "cached_db: the cache and the database disagree"
         return db_data
     if engine == "cache":
-        return caches["redis"].get("django.contrib.sessions.cache" + value)
+        return cache.get("django.contrib.sessions.cache" + value)
     path = settings.LAB_SESSION_FILE_PATH / f"sessionid{value}"
     return DatabaseSessionStore().decode(path.read_text()) if path.exists() else None
 
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_setting_reading_and_deleting_keys(learner, engine):
-    learner.configure(engine=engine)
+    configure(learner, engine)
     first = learner.do("set", key="cart", value='["apple"]')
     assert first.set_cookie is not None and first.set_cookie.name == "sessionid"
     assert stored_data(learner, engine) == {"cart": ["apple"]}
@@ -75,7 +102,7 @@ def test_setting_reading_and_deleting_keys(learner, engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_nested_mutation_is_lost_without_modified(learner, engine):
-    learner.configure(engine=engine)
+    configure(learner, engine)
     learner.do("set", key="cart", value='["apple"]')
 
     silent = learner.do("append", key="cart", value='"pear"')
@@ -92,7 +119,7 @@ def test_nested_mutation_is_lost_without_modified(learner, engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_clear_keeps_the_key_and_flush_ends_the_session(learner, engine):
-    learner.configure(engine=engine)
+    configure(learner, engine)
     learner.do("set", key="cart", value="[1]")
     key_before = learner.cookie()
 
@@ -111,13 +138,13 @@ def test_clear_keeps_the_key_and_flush_ends_the_session(learner, engine):
     assert flushed.set_cookie.is_deletion
     assert flushed.set_cookie.attributes["max-age"] == "0"
     assert learner.cookie() is None
-    if engine in {"db", "cached_db"}:
+    if engine.startswith(("db", "cached_db")):
         assert not Session.objects.filter(session_key=key_before_flush).exists()
 
 
 @pytest.mark.parametrize("engine", [e for e in ENGINES if e != "signed_cookies"])
 def test_cycle_key_keeps_the_data_under_a_new_key(learner, engine):
-    learner.configure(engine=engine)
+    configure(learner, engine)
     learner.do("set", key="cart", value='["apple"]')
     old_key = learner.cookie()
     cycled = learner.do("cycle_key")
@@ -125,7 +152,7 @@ def test_cycle_key_keeps_the_data_under_a_new_key(learner, engine):
     assert cycled.set_cookie.value == new_key
     assert new_key != old_key and KEY_PATTERN.match(new_key)
     assert stored_data(learner, engine) == {"cart": ["apple"]}
-    if engine in {"db", "cached_db"}:
+    if engine.startswith(("db", "cached_db")):
         assert not Session.objects.filter(session_key=old_key).exists()
     if engine == "file":
         assert not (settings.LAB_SESSION_FILE_PATH / f"sessionid{old_key}").exists()
@@ -133,7 +160,7 @@ def test_cycle_key_keeps_the_data_under_a_new_key(learner, engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_set_expiry_in_all_its_forms(learner, engine):
-    learner.configure(engine=engine)
+    configure(learner, engine)
     learner.do("set", key="exam", value='"started"')
 
     seconds = learner.do("expiry_seconds", seconds=300).set_cookie
@@ -152,7 +179,7 @@ def test_set_expiry_in_all_its_forms(learner, engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_a_plain_visit_leaves_the_session_alone(learner, engine):
-    learner.configure(engine=engine)
+    configure(learner, engine)
     learner.do("set", key="cart", value="[1]")
     visit = learner.do("visit")
     assert visit.set_cookie is None
@@ -165,7 +192,7 @@ def test_a_plain_visit_leaves_the_session_alone(learner, engine):
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_save_every_request_resends_the_cookie_even_on_a_plain_visit(learner, engine):
-    learner.configure(engine=engine, save_every_request="on", cookie_age="20")
+    configure(learner, engine, save_every_request="on", cookie_age="20")
     learner.do("set", key="exam", value='"q1"')
     visit = learner.do("visit")
     assert visit.set_cookie is not None
@@ -174,7 +201,7 @@ def test_save_every_request_resends_the_cookie_even_on_a_plain_visit(learner, en
 
 @pytest.mark.parametrize("engine", ENGINES)
 def test_clearsessions_runs_for_the_current_engine(learner, engine):
-    learner.configure(engine=engine)
+    configure(learner, engine)
     learner.do("set", key="cart", value="[1]")
     result = learner.do("clearsessions")
     assert result.status == 200
@@ -242,27 +269,42 @@ def test_what_changed_since_the_previous_request_is_highlighted(learner):
     assert 'class="raw-header changed"' in html
 
 
-@pytest.mark.parametrize("engine", ["cache", "cached_db"])
+@pytest.mark.parametrize("engine", ["cache", "cached_db", "cache@memcached", "cached_db@memcached"])
 def test_removing_my_session_from_the_cache_shows_a_cache_miss(learner, engine):
-    learner.configure(engine=engine)
+    configure(learner, engine)
+    name, _, alias = engine.partition("@")
+    cache = caches[alias or "redis"]
     learner.do("set", key="cart", value='["apple"]')
     key = learner.cookie()
-    prefix = f"django.contrib.sessions.{engine}"
-    assert caches["redis"].get(prefix + key) is not None
+    prefix = f"django.contrib.sessions.{name}"
+    assert cache.get(prefix + key) is not None
 
     evicted = learner.do("evict_cache")
     assert evicted.set_cookie is None and "Cookie" not in evicted.vary
-    assert caches["redis"].get(prefix + key) is None
+    assert cache.get(prefix + key) is None
 
     read = learner.do("get", key="cart")
-    if engine == "cached_db":
+    if name == "cached_db":
         # Back from the database, and the cache is filled again.
         assert learner.state()["latest"]["result"]["value"] == ["apple"]
         assert "read it from the database" in read.html
-        assert caches["redis"].get(prefix + key) == {"cart": ["apple"]}
+        assert cache.get(prefix + key) == {"cart": ["apple"]}
     else:
         assert learner.state()["latest"]["result"]["value"] is None
         assert "no live session under the key" in read.html
+
+
+def test_removing_a_redis_json_session_is_a_lost_session(learner):
+    configure(learner, "redis_json")
+    learner.do("set", key="cart", value='["apple"]')
+    assert stored_data(learner, "redis_json") == {"cart": ["apple"]}
+    evicted = learner.do("evict_cache")
+    assert learner.state()["latest"]["result"]["value"] is True
+    assert evicted.set_cookie is None
+    assert stored_data(learner, "redis_json") is None
+    read = learner.do("get", key="cart")
+    assert learner.state()["latest"]["result"]["value"] is None
+    assert "no live session under the key" in read.html
 
 
 def test_removing_from_the_cache_on_another_engine_explains_itself(learner):

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from django.conf import settings
 from django.contrib.sessions.models import Session
 from django.core import signing
@@ -31,11 +32,12 @@ from django.test import Client
 
 from lessons.lab.session_settings import LAB_SETTING_NAMES
 from lessons.models import LabExchange, Learner
+from lessons.session_engines.redis_json import SessionStore as RedisJsonStore
 from lessons.tests.lab_helpers import cookie_attributes
 
 LEARNERS = 14
 VISITORS = 2
-ENGINES = ("db", "file", "cache", "cached_db", "signed_cookies")
+ENGINES = ("db", "file", "cache", "cached_db", "signed_cookies", "redis_json")
 SIGNED_COOKIE_SALT = "django.contrib.sessions.backends.signed_cookies"
 STORED_DATA_SALT = "django.contrib.sessions.SessionStore"
 CACHE_PREFIXES = {
@@ -61,6 +63,7 @@ class LearnerPlan:
     expire_at_close: bool
     save_every_request: bool
     expiry_seconds: int
+    cache_alias: str
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -75,6 +78,7 @@ class LearnerPlan:
             "cookie_path": self.cookie_path,
             "cookie_domain": self.cookie_domain,
             "cookie_samesite": self.samesite,
+            "cache_alias": self.cache_alias,
         }
         flags = {
             "cookie_secure": self.secure,
@@ -101,6 +105,8 @@ def plan_for(number: int) -> LearnerPlan:
         expire_at_close=number % 3 == 1,
         save_every_request=number % 4 == 2,
         expiry_seconds=5000 + number,
+        # Every other round of engines keeps cache sessions in memcached.
+        cache_alias=("redis", "memcached")[(number // len(ENGINES)) % 2],
     )
 
 
@@ -165,8 +171,13 @@ def stored_session(plan: LearnerPlan, key: str) -> dict[str, Any] | None:
     if plan.engine == "file":
         path = Path(settings.LAB_SESSION_FILE_PATH) / f"{plan.cookie_name}{key}"
         return signing.loads(path.read_text(), salt=STORED_DATA_SALT) if path.exists() else None
+    if plan.engine == "redis_json":
+        raw = redis.Redis.from_url(settings.SESSION_REDIS_URL).get(
+            settings.SESSION_REDIS_KEY_PREFIX + key
+        )
+        return RedisJsonStore().decode(raw.decode()) if raw is not None else None
     if plan.engine in CACHE_PREFIXES:
-        cached = caches["redis"].get(CACHE_PREFIXES[plan.engine] + key)
+        cached = caches[plan.cache_alias].get(CACHE_PREFIXES[plan.engine] + key)
         if plan.engine == "cache":
             return cached
         row = Session.objects.filter(session_key=key).first()
@@ -350,6 +361,7 @@ def test_learners_at_the_same_time_each_get_their_own_settings(sqlite_file):
     # The settings really differ: no two learners share a cookie name or age.
     assert len({plan.cookie_age for plan in plans}) == LEARNERS
     assert {plan.engine for plan in plans} == set(ENGINES)
+    assert {plan.cache_alias for plan in plans if plan.engine == "cache"} == {"redis", "memcached"}
 
     expected_site = site_settings()
     problems: list[str] = []
@@ -415,6 +427,7 @@ def test_simultaneous_lab_requests_on_sqlite_do_not_fail(sqlite_file):
             "cookie_path": "/",
             "cookie_samesite": "Lax",
             "cookie_httponly": "on",
+            "cache_alias": "redis",
         }
         assert client.post("/en/lab/settings/", form).status_code == 302
         clients.append(client)

@@ -14,7 +14,7 @@ Set-Cookie for the session cookie (present or not, deletion or not, every
 attribute, `expires` within a couple of seconds), Django's Vary, the status,
 what the action read, the shape of the session key and whether it changed,
 and what the store holds (database row, file, Redis value and TTL, or the
-signed cookie's payload).
+signed cookie's payload, memcached item, or redis_json record).
 
 Both "browsers" behave alike: they send back the session cookie they were
 last given and forget it when told to delete it. Neither applies Path,
@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import redis
 from django.conf import global_settings, settings
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.contrib.sessions.models import Session
@@ -46,8 +47,10 @@ from django.core.cache import caches
 from django.http import HttpResponse
 from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
+from pymemcache.client.base import Client as MemcachedClient
 
 from lessons.models import LabExchange, Learner
+from lessons.session_engines.redis_json import SessionStore as RedisJsonStore
 from lessons.tests.lab_helpers import cookie_attributes
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +61,8 @@ ENGINE_PATHS = {
     "cache": "django.contrib.sessions.backends.cache",
     "cached_db": "django.contrib.sessions.backends.cached_db",
     "signed_cookies": "django.contrib.sessions.backends.signed_cookies",
+    # This project's own engine (lessons/session_engines/redis_json.py).
+    "redis_json": "lessons.session_engines.redis_json",
 }
 # The Redis key prefixes of Django's cache and cached_db engines.
 CACHE_PREFIXES = {
@@ -89,6 +94,8 @@ PROFILES = {
         "SESSION_COOKIE_PATH": "/lab/",
         "SESSION_COOKIE_DOMAIN": TEST_HOST,
     },
+    # The cache and cached_db engines on the second cache; the others ignore it.
+    "memcached_alias": {"SESSION_CACHE_ALIAS": "memcached"},
 }
 
 
@@ -164,6 +171,8 @@ def django_settings_for(engine: str, profile: str) -> dict[str, Any]:
         "SESSION_COOKIE_SAMESITE": global_settings.SESSION_COOKIE_SAMESITE,
         "SESSION_EXPIRE_AT_BROWSER_CLOSE": global_settings.SESSION_EXPIRE_AT_BROWSER_CLOSE,
         "SESSION_SAVE_EVERY_REQUEST": global_settings.SESSION_SAVE_EVERY_REQUEST,
+        # The lab's default alias; Django's is "default", a cache the lab does not offer.
+        "SESSION_CACHE_ALIAS": "redis",
     }
     values.update(PROFILES[profile])
     return values
@@ -181,6 +190,7 @@ def lab_form_for(django_values: dict[str, Any]) -> dict[str, str]:
         "cookie_path": django_values["SESSION_COOKIE_PATH"],
         "cookie_domain": django_values["SESSION_COOKIE_DOMAIN"] or "",
         "cookie_samesite": django_values["SESSION_COOKIE_SAMESITE"] or "",
+        "cache_alias": django_values["SESSION_CACHE_ALIAS"],
     }
     checkboxes = {
         "cookie_secure": "SESSION_COOKIE_SECURE",
@@ -221,7 +231,20 @@ def redis_ttl(django_key: str) -> int | None:
     return ttl if ttl >= 0 else None
 
 
-def stored_data(engine: str, cookie_name: str, key: str | None) -> dict[str, Any]:
+def memcached_ttl(django_key: str) -> int | None:
+    """The item's remaining lifetime, asked with memcached's meta command `mg <key> t`."""
+    cache = caches["memcached"]
+    host, _, port = cache._servers[0].rpartition(":")
+    client = MemcachedClient((host, int(port)))
+    try:
+        reply = client.raw_command(f"mg {cache.make_key(django_key)} t", end_tokens="\r\n")
+    finally:
+        client.close()
+    parts = reply.split()
+    return int(parts[1][1:]) if parts[:1] == [b"HD"] else None
+
+
+def stored_data(engine: str, cookie_name: str, key: str | None, cache_alias: str) -> dict[str, Any]:
     """What the engine's store holds for this key, read straight from the store."""
     if key is None:
         return {}
@@ -240,8 +263,17 @@ def stored_data(engine: str, cookie_name: str, key: str | None) -> dict[str, Any
         )
     if engine in CACHE_PREFIXES:
         django_key = CACHE_PREFIXES[engine] + key
-        found["redis"] = caches["redis"].get(django_key)
-        found["redis ttl"] = redis_ttl(django_key)
+        found["cache"] = caches[cache_alias].get(django_key)
+        found["cache ttl"] = (memcached_ttl if cache_alias == "memcached" else redis_ttl)(
+            django_key
+        )
+    if engine == "redis_json":
+        client = redis.Redis.from_url(settings.SESSION_REDIS_URL)
+        raw = client.get(settings.SESSION_REDIS_KEY_PREFIX + key)
+        ttl = client.ttl(settings.SESSION_REDIS_KEY_PREFIX + key)
+        client.close()
+        found["redis_json"] = None if raw is None else RedisJsonStore().decode(raw.decode())
+        found["redis_json ttl"] = ttl if ttl >= 0 else None
     if engine == "file":
         path = Path(settings.LAB_SESSION_FILE_PATH) / f"{cookie_name}{key}"
         found["file"] = (
@@ -269,6 +301,7 @@ class Browser:
 
     jar: SimpleCookie
     cookie_name: str
+    cache_alias: str
     last_key: str | None = None
 
     @property
@@ -317,7 +350,7 @@ class Browser:
             # A signed cookie is re-signed with the time to the second, so
             # whether its value changed says nothing; its payload is compared.
             key_changed=None if engine == "signed_cookies" else before != after,
-            store=stored_data(engine, self.cookie_name, store_key),
+            store=stored_data(engine, self.cookie_name, store_key, self.cache_alias),
         )
 
 
@@ -373,11 +406,14 @@ class ReferenceSide:
         self.engine = engine
         self.settings = {
             **django_values,
-            "SESSION_CACHE_ALIAS": "redis",
             "SESSION_FILE_PATH": str(settings.LAB_SESSION_FILE_PATH),
         }
         self.factory = RequestFactory()
-        self.browser = Browser(self.factory.cookies, django_values["SESSION_COOKIE_NAME"])
+        self.browser = Browser(
+            self.factory.cookies,
+            django_values["SESSION_COOKIE_NAME"],
+            django_values["SESSION_CACHE_ALIAS"],
+        )
 
     def run(self, step: Step) -> Observation:
         answer: dict[str, Any] = {}
@@ -414,7 +450,11 @@ class LabSide:
         saved = self.learner.lab_config.session_settings()
         for name, value in django_values.items():
             assert saved[name] == value, f"the lab saved {name}={saved[name]!r}, not {value!r}"
-        self.browser = Browser(self.client.cookies, django_values["SESSION_COOKIE_NAME"])
+        self.browser = Browser(
+            self.client.cookies,
+            django_values["SESSION_COOKIE_NAME"],
+            django_values["SESSION_CACHE_ALIAS"],
+        )
         self.wire_vary: set[str] = set()
 
     def run(self, step: Step) -> Observation:
@@ -478,13 +518,15 @@ def store_differences(lab: dict[str, Any], ref: dict[str, Any]) -> list[str]:
                 problems.append(
                     f"expire_date: lab {lab_row['expire_date']}, Django {ref_row['expire_date']}"
                 )
-    if "redis" in lab:
-        problems += session_data_differences("redis value", lab["redis"], ref["redis"])
-        lab_ttl, ref_ttl = lab["redis ttl"], ref["redis ttl"]
+    for part in ("cache", "redis_json"):
+        if part not in lab:
+            continue
+        problems += session_data_differences(f"{part} value", lab[part], ref[part])
+        lab_ttl, ref_ttl = lab[f"{part} ttl"], ref[f"{part} ttl"]
         if (lab_ttl is None) != (ref_ttl is None) or (
             lab_ttl is not None and abs(lab_ttl - ref_ttl) > CLOCK_SLACK_SECONDS
         ):
-            problems.append(f"redis ttl: lab {lab_ttl}, Django {ref_ttl}")
+            problems.append(f"{part} ttl: lab {lab_ttl}, Django {ref_ttl}")
     if "file" in lab:
         problems += session_data_differences("file data", lab["file"], ref["file"])
     if "cookie payload" in lab:

@@ -9,7 +9,7 @@ from django.test.utils import override_settings
 
 from lessons.models import LabConfig, LabExchange
 from lessons.tests.lab_helpers import DJANGO_DEFAULT_SETTINGS, LabLearner
-from tutorial.private_redis import PrivateRedis, free_loopback_port
+from tutorial.private_servers import PrivateRedis, free_loopback_port
 
 pytestmark = pytest.mark.django_db
 

@@ -15,7 +15,7 @@ from lessons.exercises.evidence import Evidence
 from lessons.lab.actions import ACTIONS
 from lessons.lab.cookies import SetCookie, path_matches
 from lessons.lab.engines import ENGINE_BY_PATH
-from lessons.lab.store import store_snapshot_for
+from lessons.lab.store import RECORD_PARTS, store_snapshot_for
 from lessons.models import LabExchange
 
 SHOP_REQUEST_PATH = "/lab/shop/run/"
@@ -154,8 +154,9 @@ def record_still_stored(exchange: LabExchange, key: str) -> str | None:
         snapshot_settings.get("SESSION_COOKIE_NAME", "sessionid"),
         key,
         snapshot_settings.get("SESSION_COOKIE_AGE", 1209600),
+        snapshot_settings.get("SESSION_CACHE_ALIAS", "redis"),
     )
-    for part in ("database", "file", "cache"):
+    for part in RECORD_PARTS:
         found = snapshot.get(part)
         if found is None:
             continue
@@ -206,7 +207,8 @@ def judge_flush(evidence: Evidence, index: int, flush: LabExchange) -> Verdict:
     where = record_still_stored(flush, old_key)
     if where == "unreachable":
         return Verdict(
-            False, _("Redis cannot be reached to look for the old record: try again later.")
+            False,
+            _("The session store cannot be reached to look for the old record: try again later."),
         )
     if where is not None:
         return Verdict(

@@ -74,7 +74,8 @@ from lessons.lab.runner import respond_through_session_middleware
 from lessons.lab.store import CACHE_KEY_PREFIXES, REDIS_ERRORS
 from lessons.lab.views import LAB_REQUEST_PATHS, lab_action
 from lessons.models import LabConfig, LabExchange, Learner
-from tutorial.private_redis import (
+from lessons.session_engines import redis_json
+from tutorial.private_servers import (
     PrivateRedis,
     RedisUnavailable,
     free_loopback_port,
@@ -352,7 +353,10 @@ class Command(BaseCommand):
                 f"The database is not ready ({error}). Run `manage.py migrate` first."
             ) from error
 
-        cache_engines = [name for name in engines if ENGINES[name].uses_cache]
+        # The cache engines measure on the redis alias; redis_json talks to Redis itself.
+        redis_engines = [
+            name for name in engines if ENGINES[name].uses_cache or ENGINES[name].uses_redis
+        ]
         with ExitStack() as stack:
             workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="bench_lab-")))
             file_path = workdir / "lab-sessions"
@@ -363,13 +367,13 @@ class Command(BaseCommand):
                 "LAB_SESSION_FILE_PATH": file_path,
             }
             redis_label = "not used"
-            if cache_engines:
+            if redis_engines:
                 url, redis_label = self.redis_for_run(stack, options["redis_url"], workdir)
-                alias = settings.LAB_SESSION_CACHE_ALIAS
                 overrides["CACHES"] = {
                     **settings.CACHES,
-                    alias: {**settings.CACHES[alias], "LOCATION": url},
+                    "redis": {**settings.CACHES["redis"], "LOCATION": url},
                 }
+                overrides["SESSION_REDIS_URL"] = url
             stack.enter_context(override_settings(**overrides))
             stack.enter_context(fresh_file_storage_path())
 
@@ -540,7 +544,7 @@ class Command(BaseCommand):
                     for side in sides[shift:] + sides[:shift]:
                         side.request_once(cookie_name, record=record)
         finally:
-            if ENGINES[engine_name].uses_cache:
+            if ENGINES[engine_name].uses_cache or ENGINES[engine_name].uses_redis:
                 for side in sides:
                     written_keys.update(side.session_keys)
 
@@ -579,11 +583,22 @@ class Command(BaseCommand):
     def forget_cache_keys(self, written_keys: dict[str, set[str]]) -> None:
         """Delete the session keys this run wrote to Redis (the only store not rolled back)."""
         for engine_name, keys in written_keys.items():
+            if keys and ENGINES[engine_name].uses_redis:
+                try:
+                    redis_json.redis_client().delete(
+                        *(redis_json.SessionStore().redis_key(key) for key in keys)
+                    )
+                except REDIS_ERRORS as error:
+                    self.stderr.write(
+                        f"Could not delete {len(keys)} {engine_name} session keys from Redis: "
+                        f"{error}"
+                    )
+                continue
             if not keys or engine_name not in CACHE_KEY_PREFIXES:
                 continue
             prefix = CACHE_KEY_PREFIXES[engine_name]
             try:
-                caches[settings.LAB_SESSION_CACHE_ALIAS].delete_many([prefix + key for key in keys])
+                caches["redis"].delete_many([prefix + key for key in keys])
             except REDIS_ERRORS as error:
                 self.stderr.write(
                     f"Could not delete {len(keys)} {engine_name} session keys from Redis: {error}"

@@ -1,0 +1,394 @@
+"""A Redis and a memcached of the project's own, for `make run` and for the tests.
+
+The lab shows learners real Redis keys and real memcached items, so it needs
+real servers, but never someone else's: this starts `redis-server` (no
+persistence) and `memcached`, each listening only on a unix socket under var/
+or on a free loopback port, and stops them again.
+
+As a command it wraps another command:
+
+    python -m tutorial.private_servers -- python manage.py runserver
+
+When REDIS_URL is already set, that Redis is used and nothing is started;
+likewise MEMCACHED_LOCATION for memcached. Otherwise a private server is
+started (or a running one on the same socket is reused), the variable is set
+for the wrapped command, and what this started is stopped when the command
+ends. Redis is required; memcached is not: without it the lab says that the
+memcached cache cannot be reached, and everything else works.
+"""
+
+import argparse
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import redis
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_SOCKET = BASE_DIR / "var" / "redis" / "redis.sock"
+DEFAULT_MEMCACHED_SOCKET = BASE_DIR / "var" / "memcached" / "memcached.sock"
+# sun_path holds 108 bytes on Linux; a checkout in a deep folder gets a port.
+MAX_SOCKET_PATH = 100
+
+
+class RedisUnavailable(RuntimeError):
+    """redis-server is missing or did not come up; the message says what to do."""
+
+
+class MemcachedUnavailable(RuntimeError):
+    """memcached is missing or did not come up; the message says what to do."""
+
+
+def free_loopback_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def redis_answers(url: str) -> bool:
+    """True when a Redis server answers PING at url."""
+    try:
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except (redis.RedisError, OSError):
+        return False
+
+
+class PrivateRedis:
+    """One redis-server process, owned by whoever started it.
+
+    Give it either `unix_socket` (a path) or `port` (a loopback TCP port).
+    It keeps nothing on disk: no RDB snapshots, no append-only file.
+    """
+
+    def __init__(self, *, workdir: Path, unix_socket: Path | None = None, port: int | None = None):
+        if (unix_socket is None) == (port is None):
+            raise ValueError("Give exactly one of unix_socket or port.")
+        self.workdir = Path(workdir)
+        self.unix_socket = unix_socket
+        self.port = port
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        if self.unix_socket is not None:
+            return f"unix://{self.unix_socket}?db=0"
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def command(self, executable: str) -> list[str]:
+        listen = (
+            ["--port", "0", "--unixsocket", str(self.unix_socket), "--unixsocketperm", "700"]
+            if self.unix_socket is not None
+            else ["--port", str(self.port), "--bind", "127.0.0.1"]
+        )
+        return [
+            executable,
+            *listen,
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", str(self.workdir),
+            "--logfile", str(self.workdir / "redis.log"),
+            "--daemonize", "no",
+            "--protected-mode", "yes",
+        ]  # fmt: skip
+
+    def start(self, timeout: float = 10.0) -> "PrivateRedis":
+        executable = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/sbin")
+        if executable is None:
+            raise RedisUnavailable(
+                "redis-server is not installed. Install it with: sudo apt-get install redis-server"
+            )
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if self.unix_socket is not None:
+            self.unix_socket.unlink(missing_ok=True)
+        # A session of its own: Ctrl-C in the terminal reaches the wrapped
+        # command, which can finish its requests before Redis is stopped.
+        self.process = subprocess.Popen(
+            self.command(executable),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise RedisUnavailable(
+                    f"redis-server exited at start (code {self.process.returncode}); "
+                    f"see {self.workdir / 'redis.log'}"
+                )
+            if redis_answers(self.url):
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise RedisUnavailable(f"redis-server did not answer within {timeout:.0f} s.")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self.unix_socket is not None:
+            self.unix_socket.unlink(missing_ok=True)
+
+    def __enter__(self) -> "PrivateRedis":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def private_redis_at(unix_socket: Path = DEFAULT_SOCKET) -> PrivateRedis:
+    """The Redis `make run` uses: a socket under var/redis/, else a free port."""
+    if len(str(unix_socket)) <= MAX_SOCKET_PATH:
+        return PrivateRedis(workdir=unix_socket.parent, unix_socket=unix_socket)
+    return PrivateRedis(workdir=unix_socket.parent, port=free_loopback_port())
+
+
+class PrivateMemcached:
+    """One memcached process, owned by whoever started it.
+
+    Give it either `unix_socket` (a path) or `port` (a loopback TCP port).
+    64 MB of memory and memcached's default 1 MB item limit, unless
+    `max_item_bytes` says otherwise (memcached's -I; 2048 or more).
+    """
+
+    def __init__(
+        self,
+        *,
+        workdir: Path,
+        unix_socket: Path | None = None,
+        port: int | None = None,
+        max_item_bytes: int | None = None,
+    ):
+        if (unix_socket is None) == (port is None):
+            raise ValueError("Give exactly one of unix_socket or port.")
+        self.workdir = Path(workdir)
+        self.unix_socket = unix_socket
+        self.port = port
+        self.max_item_bytes = max_item_bytes
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def location(self) -> str:
+        """The LOCATION of a Django PyMemcacheCache for this server."""
+        if self.unix_socket is not None:
+            return f"unix:{self.unix_socket}"
+        return f"127.0.0.1:{self.port}"
+
+    def command(self, executable: str) -> list[str]:
+        listen = (
+            ["--unix-socket", str(self.unix_socket)]  # mode 0700 by default
+            if self.unix_socket is not None
+            else ["--listen", "127.0.0.1", "--port", str(self.port), "--udp-port", "0"]
+        )
+        # memcached refuses to run as root unless told which user to be.
+        as_user = ["--user", "root"] if os.geteuid() == 0 else []
+        item_size = []
+        if self.max_item_bytes:
+            # Slab chunks may not be larger than the largest item.
+            item_size = [
+                "--max-item-size", str(self.max_item_bytes),
+                "--extended", f"slab_chunk_max={self.max_item_bytes // 2}",
+            ]  # fmt: skip
+        return [executable, *listen, "--memory-limit", "64", *item_size, *as_user]
+
+    def start(self, timeout: float = 10.0) -> "PrivateMemcached":
+        executable = shutil.which("memcached")
+        if executable is None:
+            raise MemcachedUnavailable(
+                "memcached is not installed. Install it with: sudo apt-get install memcached"
+            )
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        if self.unix_socket is not None:
+            self.unix_socket.unlink(missing_ok=True)
+        with open(self.workdir / "memcached.log", "ab") as log:
+            self.process = subprocess.Popen(
+                self.command(executable),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.process.poll() is not None:
+                raise MemcachedUnavailable(
+                    f"memcached exited at start (code {self.process.returncode}); "
+                    f"see {self.workdir / 'memcached.log'}"
+                )
+            if memcached_answers(self.location):
+                return self
+            time.sleep(0.05)
+        self.stop()
+        raise MemcachedUnavailable(f"memcached did not answer within {timeout:.0f} s.")
+
+    def stop(self) -> None:
+        if self.process is None:
+            return
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+        if self.unix_socket is not None:
+            self.unix_socket.unlink(missing_ok=True)
+
+    def __enter__(self) -> "PrivateMemcached":
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+
+def memcached_answers(location: str, timeout: float = 0.5) -> bool:
+    """True when a memcached at this PyMemcacheCache LOCATION answers `version`."""
+    try:
+        if location.startswith("unix:"):
+            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            address: str | tuple[str, int] = location.removeprefix("unix:")
+        else:
+            host, _, port = location.rpartition(":")
+            probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            address = (host or "127.0.0.1", int(port))
+        with probe:
+            probe.settimeout(timeout)
+            probe.connect(address)
+            probe.sendall(b"version\r\n")
+            return probe.recv(64).startswith(b"VERSION")
+    except (OSError, ValueError):
+        return False
+
+
+def private_memcached_at(unix_socket: Path = DEFAULT_MEMCACHED_SOCKET) -> PrivateMemcached:
+    """The memcached `make run` uses: a socket under var/memcached/, else a free port."""
+    if len(str(unix_socket)) <= MAX_SOCKET_PATH:
+        return PrivateMemcached(workdir=unix_socket.parent, unix_socket=unix_socket)
+    return PrivateMemcached(workdir=unix_socket.parent, port=free_loopback_port())
+
+
+def start_private_redis(env: dict[str, str], unix_socket: Path) -> PrivateRedis | None:
+    """Give env a REDIS_URL; return the Redis this started (None if it started none).
+
+    Raises RedisUnavailable when there is no Redis and none can be started.
+    """
+    if env.get("REDIS_URL"):
+        print(f"Using the Redis at REDIS_URL={env['REDIS_URL']}", flush=True)
+        return None
+    server = private_redis_at(unix_socket)
+    env["REDIS_URL"] = server.url
+    if redis_answers(server.url):
+        print(f"Using the private Redis already running at {server.url}", flush=True)
+        return None
+    server.start()
+    print(f"Started a private Redis at {server.url} (stopped when this ends)", flush=True)
+    return server
+
+
+def start_private_memcached(env: dict[str, str], unix_socket: Path) -> PrivateMemcached | None:
+    """Give env a MEMCACHED_LOCATION; return the memcached this started, if any.
+
+    Never fails: without memcached the site still runs, and the lab explains
+    that its memcached cache cannot be reached.
+    """
+    if env.get("MEMCACHED_LOCATION"):
+        print(f"Using the memcached at MEMCACHED_LOCATION={env['MEMCACHED_LOCATION']}", flush=True)
+        return None
+    server = private_memcached_at(unix_socket)
+    env["MEMCACHED_LOCATION"] = server.location
+    if memcached_answers(server.location):
+        print(f"Using the private memcached already running at {server.location}", flush=True)
+        return None
+    try:
+        server.start()
+    except MemcachedUnavailable as error:
+        print(
+            f"No memcached: {error} The site runs without it; the lab's memcached "
+            "cache alias will say it cannot be reached.",
+            file=sys.stderr,
+            flush=True,
+        )
+        return None
+    print(f"Started a private memcached at {server.location} (stopped when this ends)", flush=True)
+    return server
+
+
+def run_with_private_servers(
+    command: list[str],
+    unix_socket: Path = DEFAULT_SOCKET,
+    memcached_socket: Path = DEFAULT_MEMCACHED_SOCKET,
+) -> int:
+    """Run command with REDIS_URL and MEMCACHED_LOCATION set; return its exit code."""
+    env = dict(os.environ)
+    try:
+        owned_redis = start_private_redis(env, unix_socket)
+    except RedisUnavailable as error:
+        print(f"Cannot start a private Redis: {error}", file=sys.stderr)
+        return 1
+    owned_memcached = start_private_memcached(env, memcached_socket)
+
+    child = subprocess.Popen(command, env=env)
+
+    def forward(signum, _frame):
+        child.send_signal(signum)
+
+    signal.signal(signal.SIGTERM, forward)
+    try:
+        while True:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:
+                # The terminal sent SIGINT to the child too; wait for it to end.
+                continue
+    finally:
+        for server in (owned_memcached, owned_redis):
+            if server is not None:
+                server.stop()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--socket",
+        type=Path,
+        default=DEFAULT_SOCKET,
+        help=f"where the private Redis listens (default: {DEFAULT_SOCKET.relative_to(BASE_DIR)})",
+    )
+    parser.add_argument(
+        "--memcached-socket",
+        type=Path,
+        default=DEFAULT_MEMCACHED_SOCKET,
+        help="where the private memcached listens "
+        f"(default: {DEFAULT_MEMCACHED_SOCKET.relative_to(BASE_DIR)})",
+    )
+    parser.add_argument("command", nargs=argparse.REMAINDER, help="the command to run, after --")
+    args = parser.parse_args(argv)
+    command = args.command[1:] if args.command[:1] == ["--"] else args.command
+    if not command:
+        parser.error("give the command to run after --")
+    return run_with_private_servers(
+        command,
+        unix_socket=args.socket.resolve(),
+        memcached_socket=args.memcached_socket.resolve(),
+    )
+
+
+if __name__ == "__main__":
+    sys.exit(main())
