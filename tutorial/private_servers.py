@@ -63,12 +63,17 @@ def redis_answers(url: str) -> bool:
         return False
 
 
-class PrivateRedis:
-    """One redis-server process, owned by whoever started it.
+class PrivateServer:
+    """One server process of the project's own, owned by whoever started it.
 
     Give it either `unix_socket` (a path) or `port` (a loopback TCP port).
-    It keeps nothing on disk: no RDB snapshots, no append-only file.
+    Subclasses say which program to run, with which arguments, and how to
+    tell that it answers.
     """
+
+    program = ""
+    package = ""  # the Debian package that installs `program`
+    unavailable: type[RuntimeError] = RuntimeError
 
     def __init__(self, *, workdir: Path, unix_socket: Path | None = None, port: int | None = None):
         if (unix_socket is None) == (port is None):
@@ -78,58 +83,48 @@ class PrivateRedis:
         self.port = port
         self.process: subprocess.Popen | None = None
 
-    @property
-    def url(self) -> str:
-        if self.unix_socket is not None:
-            return f"unix://{self.unix_socket}?db=0"
-        return f"redis://127.0.0.1:{self.port}/0"
+    def executable(self) -> str | None:
+        return shutil.which(self.program)
 
     def command(self, executable: str) -> list[str]:
-        listen = (
-            ["--port", "0", "--unixsocket", str(self.unix_socket), "--unixsocketperm", "700"]
-            if self.unix_socket is not None
-            else ["--port", str(self.port), "--bind", "127.0.0.1"]
-        )
-        return [
-            executable,
-            *listen,
-            "--save", "",
-            "--appendonly", "no",
-            "--dir", str(self.workdir),
-            "--logfile", str(self.workdir / "redis.log"),
-            "--daemonize", "no",
-            "--protected-mode", "yes",
-        ]  # fmt: skip
+        raise NotImplementedError
 
-    def start(self, timeout: float = 10.0) -> "PrivateRedis":
-        executable = shutil.which("redis-server") or shutil.which("redis-server", path="/usr/sbin")
+    def answers(self) -> bool:
+        raise NotImplementedError
+
+    def start(self, timeout: float = 10.0):
+        executable = self.executable()
         if executable is None:
-            raise RedisUnavailable(
-                "redis-server is not installed. Install it with: sudo apt-get install redis-server"
+            raise self.unavailable(
+                f"{self.program} is not installed. "
+                f"Install it with: sudo apt-get install {self.package}"
             )
         self.workdir.mkdir(parents=True, exist_ok=True)
         if self.unix_socket is not None:
             self.unix_socket.unlink(missing_ok=True)
+        log_path = self.workdir / f"{self.program}.log"
         # A session of its own: Ctrl-C in the terminal reaches the wrapped
-        # command, which can finish its requests before Redis is stopped.
-        self.process = subprocess.Popen(
-            self.command(executable),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.DEVNULL,
-            start_new_session=True,
-        )
+        # command, which can finish its requests before the server is stopped.
+        with open(log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                self.command(executable),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                start_new_session=True,
+            )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RedisUnavailable(
-                    f"redis-server exited at start (code {self.process.returncode}); "
-                    f"see {self.workdir / 'redis.log'}"
+                raise self.unavailable(
+                    f"{self.program} exited at start (code {self.process.returncode}); "
+                    f"see {log_path}"
                 )
-            if redis_answers(self.url):
+            if self.answers():
                 return self
             time.sleep(0.05)
         self.stop()
-        raise RedisUnavailable(f"redis-server did not answer within {timeout:.0f} s.")
+        raise self.unavailable(f"{self.program} did not answer within {timeout:.0f} s.")
 
     def stop(self) -> None:
         if self.process is None:
@@ -145,11 +140,47 @@ class PrivateRedis:
         if self.unix_socket is not None:
             self.unix_socket.unlink(missing_ok=True)
 
-    def __enter__(self) -> "PrivateRedis":
+    def __enter__(self):
         return self.start()
 
     def __exit__(self, *exc_info) -> None:
         self.stop()
+
+
+class PrivateRedis(PrivateServer):
+    """A redis-server that keeps nothing on disk: no RDB snapshots, no append-only file."""
+
+    program = "redis-server"
+    package = "redis-server"
+    unavailable = RedisUnavailable
+
+    @property
+    def url(self) -> str:
+        if self.unix_socket is not None:
+            return f"unix://{self.unix_socket}?db=0"
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def executable(self) -> str | None:
+        return shutil.which(self.program) or shutil.which(self.program, path="/usr/sbin")
+
+    def command(self, executable: str) -> list[str]:
+        listen = (
+            ["--port", "0", "--unixsocket", str(self.unix_socket), "--unixsocketperm", "700"]
+            if self.unix_socket is not None
+            else ["--port", str(self.port), "--bind", "127.0.0.1"]
+        )
+        return [
+            executable,
+            *listen,
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", str(self.workdir),
+            "--daemonize", "no",
+            "--protected-mode", "yes",
+        ]  # fmt: skip
+
+    def answers(self) -> bool:
+        return redis_answers(self.url)
 
 
 def private_redis_at(unix_socket: Path = DEFAULT_SOCKET) -> PrivateRedis:
@@ -159,29 +190,17 @@ def private_redis_at(unix_socket: Path = DEFAULT_SOCKET) -> PrivateRedis:
     return PrivateRedis(workdir=unix_socket.parent, port=free_loopback_port())
 
 
-class PrivateMemcached:
-    """One memcached process, owned by whoever started it.
+class PrivateMemcached(PrivateServer):
+    """A memcached with 64 MB of memory and memcached's default 1 MB item limit,
+    unless `max_item_bytes` says otherwise (memcached's -I; 2048 or more)."""
 
-    Give it either `unix_socket` (a path) or `port` (a loopback TCP port).
-    64 MB of memory and memcached's default 1 MB item limit, unless
-    `max_item_bytes` says otherwise (memcached's -I; 2048 or more).
-    """
+    program = "memcached"
+    package = "memcached"
+    unavailable = MemcachedUnavailable
 
-    def __init__(
-        self,
-        *,
-        workdir: Path,
-        unix_socket: Path | None = None,
-        port: int | None = None,
-        max_item_bytes: int | None = None,
-    ):
-        if (unix_socket is None) == (port is None):
-            raise ValueError("Give exactly one of unix_socket or port.")
-        self.workdir = Path(workdir)
-        self.unix_socket = unix_socket
-        self.port = port
+    def __init__(self, *, max_item_bytes: int | None = None, **where):
+        super().__init__(**where)
         self.max_item_bytes = max_item_bytes
-        self.process: subprocess.Popen | None = None
 
     @property
     def location(self) -> str:
@@ -196,8 +215,6 @@ class PrivateMemcached:
             if self.unix_socket is not None
             else ["--listen", "127.0.0.1", "--port", str(self.port), "--udp-port", "0"]
         )
-        # memcached refuses to run as root unless told which user to be.
-        as_user = ["--user", "root"] if os.geteuid() == 0 else []
         item_size = []
         if self.max_item_bytes:
             # Slab chunks may not be larger than the largest item.
@@ -205,57 +222,12 @@ class PrivateMemcached:
                 "--max-item-size", str(self.max_item_bytes),
                 "--extended", f"slab_chunk_max={self.max_item_bytes // 2}",
             ]  # fmt: skip
+        # memcached refuses to run as root unless told which user to be.
+        as_user = ["--user", "root"] if os.geteuid() == 0 else []
         return [executable, *listen, "--memory-limit", "64", *item_size, *as_user]
 
-    def start(self, timeout: float = 10.0) -> "PrivateMemcached":
-        executable = shutil.which("memcached")
-        if executable is None:
-            raise MemcachedUnavailable(
-                "memcached is not installed. Install it with: sudo apt-get install memcached"
-            )
-        self.workdir.mkdir(parents=True, exist_ok=True)
-        if self.unix_socket is not None:
-            self.unix_socket.unlink(missing_ok=True)
-        with open(self.workdir / "memcached.log", "ab") as log:
-            self.process = subprocess.Popen(
-                self.command(executable),
-                stdin=subprocess.DEVNULL,
-                stdout=log,
-                stderr=log,
-                start_new_session=True,
-            )
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                raise MemcachedUnavailable(
-                    f"memcached exited at start (code {self.process.returncode}); "
-                    f"see {self.workdir / 'memcached.log'}"
-                )
-            if memcached_answers(self.location):
-                return self
-            time.sleep(0.05)
-        self.stop()
-        raise MemcachedUnavailable(f"memcached did not answer within {timeout:.0f} s.")
-
-    def stop(self) -> None:
-        if self.process is None:
-            return
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        self.process = None
-        if self.unix_socket is not None:
-            self.unix_socket.unlink(missing_ok=True)
-
-    def __enter__(self) -> "PrivateMemcached":
-        return self.start()
-
-    def __exit__(self, *exc_info) -> None:
-        self.stop()
+    def answers(self) -> bool:
+        return memcached_answers(self.location)
 
 
 def memcached_answers(location: str, timeout: float = 0.5) -> bool:

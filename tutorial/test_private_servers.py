@@ -56,14 +56,9 @@ def test_private_memcached_on_a_socket_and_on_a_port_starts_and_stops(tmp_path):
     assert not (tmp_path / "m.sock").exists()
 
 
-def test_wrapper_gives_the_command_a_redis_and_stops_it_afterwards(tmp_path):
-    script = (
-        "import os, redis; url = os.environ['REDIS_URL'];"
-        "print(os.environ['MEMCACHED_LOCATION']);"
-        "print(url); print(redis.Redis.from_url(url).ping())"
-    )
-    env_without_redis_url = {"PATH": "/usr/bin:/bin:/usr/sbin"}
-    result = subprocess.run(
+def run_wrapped(script: str, tmp_path, env: dict) -> subprocess.CompletedProcess:
+    """`python -m tutorial.private_servers -- python -c script`, its servers in tmp_path."""
+    return subprocess.run(
         [
             sys.executable,
             "-m",
@@ -77,12 +72,22 @@ def test_wrapper_gives_the_command_a_redis_and_stops_it_afterwards(tmp_path):
             "-c",
             script,
         ],
-        env=env_without_redis_url,
+        env=env,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def test_wrapper_gives_the_command_a_redis_and_stops_it_afterwards(tmp_path):
+    script = (
+        "import os, redis; url = os.environ['REDIS_URL'];"
+        "print(os.environ['MEMCACHED_LOCATION']);"
+        "print(url); print(redis.Redis.from_url(url).ping())"
+    )
+    env_without_redis_url = {"PATH": "/usr/bin:/bin:/usr/sbin"}
+    result = run_wrapped(script, tmp_path, env=env_without_redis_url)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.strip().splitlines()
     memcached_location, url = lines[-3], lines[-2]
@@ -102,26 +107,7 @@ def test_wrapper_runs_the_command_without_memcached_and_says_so(tmp_path):
     only_redis.mkdir()
     (only_redis / "redis-server").symlink_to(shutil.which("redis-server"))
     script = "import os; print(os.environ['MEMCACHED_LOCATION'])"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "tutorial.private_servers",
-            "--socket",
-            str(tmp_path / "r.sock"),
-            "--memcached-socket",
-            str(tmp_path / "m.sock"),
-            "--",
-            sys.executable,
-            "-c",
-            script,
-        ],
-        env={"PATH": str(only_redis)},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run_wrapped(script, tmp_path, env={"PATH": str(only_redis)})
     assert result.returncode == 0, result.stderr
     assert "memcached is not installed" in result.stderr
     assert "apt-get install memcached" in result.stderr
