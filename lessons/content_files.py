@@ -37,19 +37,6 @@ class ContentError(ValueError):
     """A content file that cannot be loaded; the message names the file."""
 
 
-PRESET_SETTING_KEYS = (
-    "engine",
-    "cookie_age",
-    "cookie_name",
-    "cookie_path",
-    "cookie_domain",
-    "cookie_secure",
-    "cookie_httponly",
-    "cookie_samesite",
-    "expire_at_browser_close",
-    "save_every_request",
-    "cache_alias",
-)
 PRESET_INPUT_KEYS = ("key", "value", "seconds", "request_path")
 PRESET_TEXT_KEYS = ("title", "steps", "watch")
 
@@ -168,7 +155,11 @@ def _load_toml(path: Path) -> dict:
 
 def parse_presets(path: Path, languages: list[str]) -> tuple[PresetSource, ...]:
     """The presets of one lesson, checked: known settings with valid values, both languages."""
-    from lessons.lab.forms import preset_settings_problems
+    # Imported here: the form needs the app's models, which need the apps loaded.
+    from lessons.lab.forms import LabSettingsForm, preset_settings_problems
+
+    # A preset may set exactly what a learner can set in the lab's settings form.
+    setting_keys = tuple(LabSettingsForm.Meta.fields)
 
     if not path.exists():
         return ()
@@ -183,9 +174,9 @@ def parse_presets(path: Path, languages: list[str]) -> tuple[PresetSource, ...]:
             raise ContentError(f"{where}: two presets share this slug.")
         seen.add(slug)
         settings_values = raw.get("settings", {})
-        unknown = sorted(set(settings_values) - set(PRESET_SETTING_KEYS))
+        unknown = sorted(set(settings_values) - set(setting_keys))
         if unknown:
-            raise ContentError(f"{where}: unknown settings {unknown}; use {PRESET_SETTING_KEYS}.")
+            raise ContentError(f"{where}: unknown settings {unknown}; use {setting_keys}.")
         problems = preset_settings_problems(settings_values)
         if problems:
             raise ContentError(f"{where}: {problems}")

@@ -16,7 +16,6 @@ from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.core.cache.backends.base import InvalidCacheKey
 from django.utils import timezone
-from pymemcache.client.base import Client as MemcachedClient
 from pymemcache.exceptions import MemcacheError
 
 from lessons.lab.cookies import decode_signed_cookie
@@ -102,14 +101,6 @@ def cache_entry(engine_name: str, session_key: str, alias: str = "redis") -> dic
     }
 
 
-def _memcached_server(location: str) -> str | tuple[str, int]:
-    """pymemcache's address for a PyMemcacheCache LOCATION ("unix:/path" or "host:port")."""
-    if location.startswith("unix:"):
-        return location.removeprefix("unix:")
-    host, _, port = location.rpartition(":")
-    return (host or "127.0.0.1", int(port))
-
-
 def memcached_entry(engine_name: str, session_key: str) -> dict[str, Any]:
     """The memcached item of a cache session: its key, size, value and remaining lifetime.
 
@@ -125,16 +116,12 @@ def memcached_entry(engine_name: str, session_key: str) -> dict[str, Any]:
         cache.validate_key(key)
     except InvalidCacheKey:
         return {**entry, "reachable": True, "exists": False}
-    client = MemcachedClient(
-        _memcached_server(cache._servers[0]), connect_timeout=1, timeout=2, allow_unicode_keys=True
-    )
     try:
-        meta = client.raw_command(f"mg {key} t s", end_tokens="\r\n").split()
+        # The cache's own connection to the server that holds this key.
+        meta = cache._cache._get_client(key).raw_command(f"mg {key} t s", "\r\n").split()
         value = cache.get(django_key) if meta[:1] == [b"HD"] else None
-    except (*MEMCACHED_ERRORS, ValueError) as error:
+    except MEMCACHED_ERRORS as error:
         return {**entry, "reachable": False, "error": type(error).__name__}
-    finally:
-        client.close()
     if meta[:1] != [b"HD"]:
         return {**entry, "reachable": True, "exists": False}
     flags = {item[:1]: item[1:] for item in meta[1:]}

@@ -585,9 +585,8 @@ class Command(BaseCommand):
         for engine_name, keys in written_keys.items():
             if keys and ENGINES[engine_name].uses_redis:
                 try:
-                    redis_json.redis_client().delete(
-                        *(redis_json.SessionStore().redis_key(key) for key in keys)
-                    )
+                    prefix = redis_json.key_prefix()
+                    redis_json.redis_client().delete(*(prefix + key for key in keys))
                 except REDIS_ERRORS as error:
                     self.stderr.write(
                         f"Could not delete {len(keys)} {engine_name} session keys from Redis: "
