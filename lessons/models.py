@@ -1,8 +1,10 @@
 import hashlib
 import secrets
 import uuid
+from pathlib import Path
 
 from django.conf import global_settings, settings
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -60,6 +62,20 @@ class Lesson(models.Model):
         self.uz_reviewed_against = self.english_fingerprint()
 
 
+class SiteSession(AbstractBaseSession):
+    """A session of the site itself, kept apart from the lab's (see session_engines/site_sessions.py)."""
+
+    class Meta(AbstractBaseSession.Meta):
+        verbose_name = _("site session")
+        verbose_name_plural = _("site sessions")
+
+    @classmethod
+    def get_session_store_class(cls):
+        from lessons.session_engines.site_sessions import SessionStore
+
+        return SessionStore
+
+
 def new_cross_site_token() -> str:
     return secrets.token_urlsafe(16)
 
@@ -89,6 +105,18 @@ class Learner(models.Model):
 
     def __str__(self) -> str:
         return str(self.public_id)
+
+    @property
+    def lab_file_directory(self) -> Path:
+        """Where the lab's file engine keeps this learner's sessions (SESSION_FILE_PATH).
+
+        A directory of their own: Django's clearsessions reads every file in
+        SESSION_FILE_PATH with the running settings' cookie name and age, so
+        in a shared directory one learner's run would delete the others' files.
+        """
+        # Named after the learner's public id (never reused, unlike a row id), hashed.
+        name = hashlib.sha256(self.public_id.bytes).hexdigest()[:24]
+        return Path(settings.LAB_SESSION_FILE_PATH) / f"learner-{name}"
 
 
 class LabConfig(models.Model):
@@ -175,7 +203,11 @@ class LabConfig(models.Model):
             "SESSION_EXPIRE_AT_BROWSER_CLOSE": self.expire_at_browser_close,
             "SESSION_SAVE_EVERY_REQUEST": self.save_every_request,
             "SESSION_CACHE_ALIAS": self.cache_alias,
-            "SESSION_FILE_PATH": str(settings.LAB_SESSION_FILE_PATH),
+            "SESSION_FILE_PATH": str(
+                self.learner.lab_file_directory
+                if self.learner_id
+                else Path(settings.LAB_SESSION_FILE_PATH)
+            ),
         }
 
 

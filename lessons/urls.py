@@ -69,6 +69,7 @@ urlpatterns = [
     path("lab/state.json", lab_views.lab_state, name="lab_state"),
     path("lab/measure/", lab_views.lab_measure, name="lab_measure"),
     path("lab/observe/", lab_views.lab_observe, name="lab_observe"),
+    path("lab/cross-site/", lab_views.lab_open_cross_site, name="lab_open_cross_site"),
     path(
         "lab/try/<slug:lesson_slug>/<slug:preset_slug>/",
         lab_views.lab_try_preset,

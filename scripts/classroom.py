@@ -12,9 +12,10 @@ What it does, in order:
    machine's LAN addresses + 127.0.0.1 + localhost; DJANGO_HTTPS=0 unless set
    (a school network on plain http). DATABASE_URL, REDIS_URL and
    LAB_SESSION_FILE_PATH are used as given.
-2. Compiles the translations, migrates the database, loads the lessons and
-   collects the static files into var/static (whitenoise serves them, with
-   hashed names: DEBUG is off).
+2. Compiles the translations, migrates the database, loads the lessons,
+   clears expired sessions and forgets learners away for 90 days
+   (forget_idle_learners), and collects the static files into var/static
+   (whitenoise serves them, with hashed names: DEBUG is off).
 3. Starts the private Redis under var/redis/ unless REDIS_URL names one, then
    gunicorn (tutorial.wsgi) on 0.0.0.0:PORT, and prints the address learners
    open once the site answers.
@@ -232,6 +233,9 @@ def prepare(env: dict[str, str]) -> None:
     say("  database migrated")
     loaded = manage(env, "load_lessons").strip().splitlines()
     say(f"  lessons loaded: {loaded[-1] if loaded else 'done'}")
+    manage(env, "clearsessions")
+    forgotten = manage(env, "forget_idle_learners").strip().splitlines()
+    say(f"  expired sessions cleared; {forgotten[0] if forgotten else ''}")
     manage(env, "collectstatic", "--no-input", "--verbosity", "0")
     static_root = env.get("DJANGO_STATIC_ROOT") or "var/static"
     say(f"  static files collected into {static_root} (served by whitenoise)")

@@ -114,6 +114,8 @@ MIDDLEWARE = [
     # common (so that redirects to /en/ or /uz/ happen first).
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Inside LocaleMiddleware, so that the page speaks the learner's language.
+    "lessons.error_pages.MethodNotAllowedPageMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -203,8 +205,11 @@ SESSION_REDIS_KEY_PREFIX = "session:"
 # Learners set SESSION_COOKIE_NAME and friends for their lab requests; the
 # site's session and CSRF cookies use names of their own so that nothing a
 # learner does in the lab can overwrite them.
-#   - engine "db": progress must survive a Redis restart or eviction, and the
-#     site must keep working while Redis is down (the lab shows that state).
+#   - Django's database engine on a table of its own (SiteSession, built on
+#     AbstractBaseSession): progress must survive a Redis restart or eviction,
+#     the site must keep working while Redis is down (the lab shows that
+#     state), and no session a learner makes in the lab's django_session table
+#     can ever pass for the site's own.
 #   - HttpOnly: page JavaScript never needs the session cookie.
 #   - SameSite=Lax: sent on top-level navigation from other sites (links to
 #     the site keep working), withheld from cross-site POSTs and fetches.
@@ -214,7 +219,7 @@ SESSION_REDIS_KEY_PREFIX = "session:"
 #   - four weeks of idle time, renewed whenever the session is saved: a
 #     course is taken over weeks, and an anonymous learner's progress is tied
 #     to this cookie.
-SESSION_ENGINE = "django.contrib.sessions.backends.db"
+SESSION_ENGINE = "lessons.session_engines.site_sessions"
 SESSION_COOKIE_NAME = "sessionlab_session"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 28
 SESSION_COOKIE_HTTPONLY = True

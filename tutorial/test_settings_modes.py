@@ -135,7 +135,11 @@ def test_site_session_cookie_is_its_own_and_well_configured(rf, db):
     assert cookie["samesite"] == "Lax"
     assert cookie["max-age"] == 60 * 60 * 24 * 28
     assert cookie["path"] == "/"
-    # Stored in the database, so progress survives a Redis restart.
+    # Stored in the database, so progress survives a Redis restart, in a table of its
+    # own, apart from the django_session rows learners make in the lab.
     from django.contrib.sessions.models import Session
 
-    assert Session.objects.filter(session_key=cookie.value).exists()
+    from lessons.models import SiteSession
+
+    assert SiteSession.objects.filter(session_key=cookie.value).exists()
+    assert not Session.objects.filter(session_key=cookie.value).exists()

@@ -1,12 +1,22 @@
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.views.decorators.http import require_http_methods
+from django.views.i18n import set_language
 
 from lessons.lab import views as lab_views
 
+# Errors Django raises before a view answers get the site's own page.
+handler400 = "lessons.error_pages.bad_request"
+
 urlpatterns = [
-    # Outside the language prefix: the switcher posts here from any page.
-    path("i18n/", include("django.conf.urls.i18n")),
+    # Outside the language prefix: the switcher posts here from any page. A GET
+    # only redirects (Django changes nothing without a POST); other methods get 405.
+    path(
+        "i18n/setlang/",
+        require_http_methods(["GET", "HEAD", "POST"])(set_language),
+        name="set_language",
+    ),
     # The lab's own requests live outside the language prefix, at two paths,
     # so that learners can see SESSION_COOKIE_PATH at work.
     path("lab/run/", lab_views.lab_action, name="lab_action"),

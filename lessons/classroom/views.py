@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lessons.classroom.codes import normalize_code
 from lessons.classroom.forms import ClassroomForm, JoinForm
@@ -147,6 +147,7 @@ def classroom_toggle_open(request: HttpRequest, classroom_id: int) -> HttpRespon
     return redirect(reverse("lessons:classroom_dashboard", args=[classroom.pk]))
 
 
+@require_http_methods(["GET", "HEAD", "POST"])
 def join(request: HttpRequest, code: str = "") -> HttpResponse:
     """Learners join with the code on the projector and a name; no password."""
     if request.method == "POST":

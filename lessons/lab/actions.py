@@ -18,12 +18,12 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from lessons.lab.limits import ValueRefused, parse_json_value, session_size_problem
 from lessons.session_engines.redis_json import SessionStore as RedisJsonSessionStore
 
-# Limits that keep one learner from filling the server; generous for lessons
-# (a signed cookie past the browser's 4096-byte limit still fits).
+# Limits that keep one learner from filling the server (more in limits.py);
+# generous for lessons (a signed cookie past the browser's 4096-byte limit still fits).
 MAX_KEY_LENGTH = 100
-MAX_VALUE_CHARS = 16_000
 MAX_EXPIRY_SECONDS = 400 * 24 * 60 * 60
 
 
@@ -70,10 +70,12 @@ def _python_literal(value: Any) -> str:
 
 
 def _set_value(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    python = f"request.session[{_key_literal(given.key)}] = {_python_literal(given.value)}"
+    too_large = session_size_problem({**session._session, given.key: given.value})
+    if too_large:
+        return ActionOutcome(python, error=too_large)
     session[given.key] = given.value
-    return ActionOutcome(
-        f"request.session[{_key_literal(given.key)}] = {_python_literal(given.value)}"
-    )
+    return ActionOutcome(python)
 
 
 def _get_value(session: SessionBase, given: ActionInput) -> ActionOutcome:
@@ -152,6 +154,9 @@ def _append_nested(session: SessionBase, given: ActionInput, *, mark_modified: b
         return ActionOutcome(
             python, error=f"AttributeError: '{type_name}' object has no attribute 'append'"
         )
+    too_large = session_size_problem({**session._session, given.key: [*target, given.value]})
+    if too_large:
+        return ActionOutcome(python, error=too_large)
     target.append(given.value)
     if mark_modified:
         session.modified = True
@@ -257,16 +262,10 @@ def parse_action_input(action: LabAction, data: dict[str, str]) -> ActionInput:
             raise ActionInputError("key", _("Keep the key under 100 characters."))
         given.key = key
     if "value" in action.inputs:
-        raw = data.get("value") or ""
-        if len(raw) > MAX_VALUE_CHARS:
-            raise ActionInputError("value", _("Keep the value under 16,000 characters."))
         try:
-            given.value = json.loads(raw)
-        except ValueError:
-            raise ActionInputError(
-                "value",
-                _('The value must be JSON, for example 3, "pear", ["apple"] or {"size": 2}.'),
-            ) from None
+            given.value = parse_json_value(data.get("value") or "")
+        except ValueRefused as refusal:
+            raise ActionInputError("value", str(refusal)) from None
     if "seconds" in action.inputs:
         raw = (data.get("seconds") or "").strip()
         try:

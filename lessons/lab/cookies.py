@@ -20,6 +20,8 @@ from typing import Any
 from django.core import signing
 from django.utils import timezone
 
+from lessons.lab.limits import MAX_VALUE_DEPTH, json_nesting_depth
+
 # Chromium (like the other browsers, after RFC 6265bis) drops a cookie whose
 # name plus value is longer than this, without any error.
 BROWSER_COOKIE_LIMIT = 4096
@@ -91,8 +93,11 @@ def parse_set_cookie(raw: str) -> SetCookie:
 def decode_signed_cookie(value: str, max_age: int | None) -> dict[str, Any]:
     """Take a signed_cookies session value apart: payload, timestamp, signature, verdict.
 
-    The payload is decoded without the key, as anyone holding the cookie could.
-    The verdict is what Django's SessionStore would decide with the same age.
+    The signature is checked first, as Django's SessionStore does, with the
+    same age limit: a valid cookie's payload is what Django loads. A cookie
+    that fails the check is still taken apart for the learner to read, as
+    anyone holding it could, but only so far: its payload is unpacked to at
+    most MAX_TEACHING_PAYLOAD bytes and MAX_VALUE_DEPTH levels.
     """
     parts = value.split(":")
     decoded: dict[str, Any] = {"valid": False, "compressed": False, "payload": None}
@@ -100,31 +105,73 @@ def decode_signed_cookie(value: str, max_age: int | None) -> dict[str, Any]:
         decoded["problem"] = "format"
         return decoded
     payload, timestamp, signature = parts
-    decoded.update({"payload_b64": payload, "timestamp_b62": timestamp, "signature": signature})
+    decoded.update(
+        {
+            "payload_b64": payload,
+            "timestamp_b62": timestamp,
+            "signature": signature,
+            "compressed": payload.startswith("."),
+            "signed_at": _signed_at(timestamp),
+        }
+    )
     try:
-        decoded["signed_at"] = datetime.datetime.fromtimestamp(
-            signing.b62_decode(timestamp), tz=datetime.UTC
-        ).isoformat()
-    except (ValueError, OverflowError, OSError):
-        decoded["signed_at"] = None
-    try:
-        compressed = payload.startswith(".")
-        data = base64.urlsafe_b64decode(payload.lstrip(".") + "=" * (-len(payload.lstrip(".")) % 4))
-        if compressed:
-            data = zlib.decompress(data)
-        decoded["compressed"] = compressed
-        decoded["payload"] = json.loads(data)
-    except (binascii.Error, ValueError, zlib.error):
-        decoded["problem"] = "payload"
-    try:
-        signing.loads(value, salt=SIGNED_COOKIE_SALT, max_age=max_age)
+        decoded["payload"] = signing.loads(value, salt=SIGNED_COOKIE_SALT, max_age=max_age)
     except signing.SignatureExpired:
         decoded["problem"] = "expired"
     except (signing.BadSignature, ValueError):
-        decoded.setdefault("problem", "signature")
+        decoded["problem"] = "signature"
     else:
         decoded["valid"] = True
+        return decoded
+    try:
+        decoded["payload"] = _read_unsigned_payload(payload)
+    except PayloadUnreadable as unreadable:
+        decoded["payload_problem"] = unreadable.reason
     return decoded
+
+
+# How much of a rejected cookie's payload the lab unpacks to show it.
+MAX_TEACHING_PAYLOAD = 64 * 1024
+
+
+class PayloadUnreadable(Exception):
+    """Why a payload was not shown: "encoding", "too_large", "too_deep" or "json"."""
+
+    def __init__(self, reason: str):
+        super().__init__(reason)
+        self.reason = reason
+
+
+def _signed_at(timestamp: str) -> str | None:
+    try:
+        moment = datetime.datetime.fromtimestamp(signing.b62_decode(timestamp), tz=datetime.UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+    return moment.isoformat()
+
+
+def _read_unsigned_payload(payload: str) -> Any:
+    """Base64, maybe zlib, then JSON: what anyone can read of a signed value, within limits."""
+    compressed = payload.startswith(".")
+    body = payload.lstrip(".")
+    if len(body) > 2 * MAX_TEACHING_PAYLOAD:
+        raise PayloadUnreadable("too_large")
+    try:
+        data = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4))
+        if compressed:
+            unpacker = zlib.decompressobj()
+            data = unpacker.decompress(data, MAX_TEACHING_PAYLOAD)
+            if unpacker.unconsumed_tail:
+                raise PayloadUnreadable("too_large")
+        text = data.decode("utf-8")
+    except (binascii.Error, ValueError, zlib.error):
+        raise PayloadUnreadable("encoding") from None
+    if json_nesting_depth(text, stop_after=MAX_VALUE_DEPTH) > MAX_VALUE_DEPTH:
+        raise PayloadUnreadable("too_deep")
+    try:
+        return json.loads(text)
+    except (ValueError, RecursionError):
+        raise PayloadUnreadable("json") from None
 
 
 def _host_without_port(host: str) -> str:

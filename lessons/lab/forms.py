@@ -1,6 +1,7 @@
 """The lab's settings form: Django's session settings, checked before they are used."""
 
 import re
+from http.cookies import Morsel
 
 from django import forms
 from django.conf import global_settings, settings
@@ -16,6 +17,11 @@ MAX_COOKIE_AGE = 400 * 24 * 60 * 60
 # RFC 6265 cookie-name: a "token", i.e. visible ASCII without separators.
 COOKIE_NAME_PATTERN = re.compile(r"^[!#$&'*+\-.^_`|~0-9A-Za-z]+$")
 COOKIE_PATH_PATTERN = re.compile(r"^/[\x21-\x3a\x3c-\x7e]*$")  # no spaces, controls or ";"
+# Names Python's http.cookies keeps for cookie attributes, in any case: it
+# refuses them as cookie names (CookieError), and so every response of a
+# project with such a SESSION_COOKIE_NAME would fail. "partitioned" joined the
+# list in Python 3.14.
+ATTRIBUTE_NAMES = {*Morsel._reserved, "partitioned"}
 
 # The line under each field: what it does, and Django's default.
 FIELD_HELP = {
@@ -119,6 +125,16 @@ class LabSettingsForm(forms.ModelForm):
                     "A cookie name is letters, digits and - _ . ! # $ & ' * + ^ ` | ~ only: "
                     "no spaces, no = ; , and no double quotes."
                 )
+            )
+        if name.lower() in ATTRIBUTE_NAMES:
+            raise forms.ValidationError(
+                _(
+                    "%(name)s is the name of a cookie attribute. Python's http.cookies refuses it "
+                    "as a cookie name, so Django would fail with CookieError on every response "
+                    "that sets the session cookie, in a real project as much as here. Choose "
+                    "another name."
+                )
+                % {"name": name}
             )
         if name in settings.LAB_RESERVED_COOKIE_NAMES:
             raise forms.ValidationError(

@@ -1,9 +1,22 @@
-"""Who is using the lab: a Learner tied to the site's own session."""
+"""Who is using the lab: a Learner tied to the site's own session.
 
+A browser becomes a learner on its first write (a lab request, saved
+settings, a checked exercise, a join), never by reading a page: a visitor
+who only looks leaves nothing behind.
+"""
+
+import datetime
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
+from django.utils import timezone
 
 from lessons.classroom.codes import normalize_code, random_code
+from lessons.lab.store import remove_stored_sessions
 from lessons.models import LabConfig, Learner
 
 SESSION_LEARNER_KEY = "learner"
@@ -20,8 +33,12 @@ def existing_learner(request: HttpRequest) -> Learner | None:
         return None
 
 
+# How often a learner's "last seen" is written: often enough to tell who is idle.
+LAST_SEEN_EVERY = datetime.timedelta(hours=1)
+
+
 def learner_for(request: HttpRequest) -> Learner:
-    """The learner of this browser, created (with Django's default lab settings) on first use.
+    """The learner of this browser, created on its first write; for views that write.
 
     The site's own session only holds the learner's public id; everything else
     is in the database.
@@ -30,16 +47,20 @@ def learner_for(request: HttpRequest) -> Learner:
     if learner is None:
         learner = Learner.objects.create()
         request.session[SESSION_LEARNER_KEY] = str(learner.public_id)
+    elif timezone.now() - learner.last_seen_at > LAST_SEEN_EVERY:
+        learner.last_seen_at = timezone.now()
+        Learner.objects.filter(pk=learner.pk).update(last_seen_at=learner.last_seen_at)
     return learner
 
 
-def lab_config_for(learner: Learner) -> LabConfig:
-    """The learner's lab settings; Django's defaults for a learner who has none yet."""
+def lab_config_for(learner: Learner | None) -> LabConfig:
+    """The learner's lab settings; Django's defaults (not saved) for anyone who has none yet."""
+    if learner is None:
+        return LabConfig()
     try:
         return learner.lab_config
     except LabConfig.DoesNotExist:
-        config, _created = LabConfig.objects.get_or_create(learner=learner)
-        return config
+        return LabConfig(learner=learner)
 
 
 RESUME_CODE_LENGTH = 8
@@ -66,3 +87,52 @@ def resume_learner(request: HttpRequest, raw_code: str) -> Learner | None:
         request.session.cycle_key()
         request.session[SESSION_LEARNER_KEY] = str(learner.public_id)
     return learner
+
+
+@dataclass
+class Forgotten:
+    """What forgetting learners removed, and the stores that could not be reached."""
+
+    learners: int = 0
+    sessions: int = 0
+    directories: int = 0
+    unreachable: list[str] = field(default_factory=list)
+
+
+def idle_learners(days: int):
+    """Learners not seen for `days` days who belong to no classroom.
+
+    A classroom's members stay until their instructor removes them: the
+    dashboard and its CSV still need them.
+    """
+    cutoff = timezone.now() - datetime.timedelta(days=days)
+    return Learner.objects.filter(last_seen_at__lt=cutoff, memberships__isnull=True)
+
+
+def forget_learners(learners) -> Forgotten:
+    """Delete these learners with everything the lab keeps for them, in every store."""
+    forgotten = Forgotten()
+    for learner in learners.iterator():
+        keys = list(learner.lab_session_keys.values_list("engine", "session_key"))
+        forgotten.unreachable += remove_stored_sessions(keys)
+        forgotten.sessions += len(keys)
+        if learner.lab_file_directory.exists():
+            shutil.rmtree(learner.lab_file_directory, ignore_errors=True)
+            forgotten.directories += 1
+        learner.delete()
+        forgotten.learners += 1
+    forgotten.unreachable = sorted(set(forgotten.unreachable))
+    return forgotten
+
+
+def orphan_file_directories() -> list[Path]:
+    """Learners' file directories whose learner no longer exists."""
+    root = Path(settings.LAB_SESSION_FILE_PATH)
+    if not root.is_dir():
+        return []
+    kept = {learner.lab_file_directory.name for learner in Learner.objects.only("public_id")}
+    return [
+        path
+        for path in root.iterdir()
+        if path.is_dir() and path.name.startswith("learner-") and path.name not in kept
+    ]

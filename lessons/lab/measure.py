@@ -8,7 +8,9 @@ the sessions it creates are flushed at the end, so nothing is left behind.
 import statistics
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
+from django.conf import settings
 from django.http import HttpRequest
 from django.test import RequestFactory
 
@@ -42,10 +44,15 @@ def measure_engines(rounds: int = ROUNDS) -> list[EngineTiming]:
     """Median server-side milliseconds of a session write and a read, per engine."""
     factory = RequestFactory()
     given = ActionInput(key="cart", value=["apple", "pear"])
-    ensure_file_store()
+    # The measurement's own file sessions, apart from every learner's.
+    file_directory = str(Path(settings.LAB_SESSION_FILE_PATH) / "measurements")
+    ensure_file_store(file_directory)
     timings = []
     for name, engine in ENGINES.items():
-        settings_values = LabConfig(engine=name).session_settings()
+        settings_values = {
+            **LabConfig(engine=name).session_settings(),
+            "SESSION_FILE_PATH": file_directory,
+        }
         cookie_name = settings_values["SESSION_COOKIE_NAME"]
         cookie = None
         samples: dict[str, list[float]] = {action: [] for action in MEASURED_ACTIONS}

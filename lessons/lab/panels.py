@@ -97,8 +97,10 @@ def note_messages(note: dict[str, Any]) -> list[str]:
         ),
         "foreign_cookie": lambda: (
             _(
-                "The cookie %(name)s did not hold a session the lab gave you, so Django was not "
-                "shown it and started a new, empty session."
+                "The cookie %(name)s holds the key of a session stored for someone else, so the "
+                "lab did not show it to Django: Django handled this request as if your browser "
+                "had sent no %(name)s cookie. A real project would have loaded that session: "
+                "whoever holds a session key is that session."
             )
             % {"name": note.get("cookie", "")}
         ),
@@ -239,9 +241,12 @@ def exchange_data(exchange: LabExchange) -> dict[str, Any]:
     }
 
 
-def lab_panels_for(learner: Learner, config: LabConfig) -> dict[str, Any]:
-    """Everything the cookie, store and timeline panels show, as plain data."""
-    recent = list(learner.lab_exchanges.all()[:TIMELINE_SHOWN])
+def lab_panels_for(learner: Learner | None, config: LabConfig) -> dict[str, Any]:
+    """Everything the cookie, store and timeline panels show, as plain data.
+
+    `learner` is None for a visitor who has not sent a lab request yet.
+    """
+    recent = list(learner.lab_exchanges.all()[:TIMELINE_SHOWN]) if learner else []
     latest = recent[0] if recent else None
     previous = recent[1] if len(recent) > 1 else None
     return {

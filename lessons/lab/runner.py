@@ -40,16 +40,21 @@ from lessons.lab.cookies import (
     rejection_reasons,
 )
 from lessons.lab.engines import ENGINE_BY_PATH, ENGINES, engines_sharing_keys
+from lessons.lab.limits import for_record, safe_text
 from lessons.lab.session_settings import lab_session_settings
 from lessons.lab.store import (
     CACHE_KEY_PREFIXES,
     STORE_ERRORS,
     ensure_file_store,
     store_snapshot_for,
+    stored_record_exists,
 )
 from lessons.models import LabConfig, LabExchange, LabSessionKey, Learner
 
 MASKED = "…"
+# A Set-Cookie kept in the timeline: long enough to show it was over the
+# browser's 4096-byte limit, short enough that a huge one costs nothing.
+RECORDED_HEADER_CHARS = 8_192
 # The timeline is trimmed on every TRIM_EVERY-th exchange, not on each one:
 # it may hold a few more than LAB_TIMELINE_LENGTH for a while, which nobody sees.
 TRIM_EVERY = 10
@@ -88,10 +93,39 @@ def lab_set_cookies(response: HttpResponse, cookie_name: str) -> list[SetCookie]
     return [parse_set_cookie(morsel.OutputString())] if morsel is not None else []
 
 
-def owns_session_key(learner: Learner, engine_name: str, session_key: str) -> bool:
-    return LabSessionKey.objects.filter(
-        learner=learner, engine__in=engines_sharing_keys(engine_name), session_key=session_key
-    ).exists()
+def recorded_set_cookie(cookie: SetCookie) -> str:
+    """The Set-Cookie header as the timeline keeps it: a huge value is cut, its attributes kept."""
+    if len(cookie.raw) <= RECORDED_HEADER_CHARS:
+        return cookie.raw
+    name_value = f"{cookie.name}={cookie.value}"
+    attributes = cookie.raw[len(name_value) :] if cookie.raw.startswith(name_value) else ""
+    return f"{cookie.name}={safe_text(cookie.value, RECORDED_HEADER_CHARS)}{attributes}"
+
+
+def names_someone_elses_session(
+    learner: Learner, config: LabConfig, session_key: str, file_directory: str
+) -> bool:
+    """Does this cookie value name a stored session that is not this learner's?
+
+    Such a key is hidden from Django: it would load, change or delete a
+    record of another learner (or of nobody's, once a learner was forgotten).
+    A key the learner was given, or one that names nothing at all (typed,
+    made up, left from another engine, already expired and cleared), goes to
+    Django untouched, which then behaves exactly as in any project: a new
+    session on a write, a deleting Set-Cookie on a read.
+    """
+    owners = set(
+        LabSessionKey.objects.filter(
+            engine__in=engines_sharing_keys(config.engine), session_key=session_key
+        ).values_list("learner_id", flat=True)
+    )
+    if learner.pk in owners:
+        return False
+    if owners:
+        return True
+    return stored_record_exists(
+        config.engine, config.cookie_name, session_key, config.cache_alias, file_directory
+    )
 
 
 @dataclass(frozen=True)
@@ -267,20 +301,19 @@ def run_lab_action(
     lab_request = copy.copy(request)
     lab_request.COOKIES = dict(request.COOKIES)
     incoming_key = lab_request.COOKIES.get(cookie_name)
+    file_directory = session_settings["SESSION_FILE_PATH"]
     if (
         incoming_key
         and engine.stores_on_server
-        and not owns_session_key(learner, config.engine, incoming_key)
+        and names_someone_elses_session(learner, config, incoming_key, file_directory)
     ):
-        # Not a session the lab gave this learner (a typed value, another
-        # engine's key, someone else's): Django must not load it.
         del lab_request.COOKIES[cookie_name]
         notes.append({"code": "foreign_cookie", "cookie": cookie_name})
         incoming_key = None
 
     served_from_cache = _served_from_cache(config.engine, incoming_key, config.cache_alias)
     if engine.uses_files:
-        ensure_file_store()
+        ensure_file_store(file_directory)
     response, outcome, failures = respond_through_session_middleware(
         lab_request, session_settings, action, given
     )
@@ -324,7 +357,7 @@ def run_lab_action(
     exchange = LabExchange.objects.create(
         learner=learner,
         action=action.name,
-        python=outcome.python if outcome else "",
+        python=safe_text(outcome.python) if outcome else "",
         method=request.method,
         path=request.path,
         status_code=response.status_code,
@@ -333,13 +366,15 @@ def run_lab_action(
             "_host": request.get_host(),
             "_https": request.is_secure(),
         },
-        cookie_header=masked_cookie_header(request),
-        set_cookie_headers=[cookie.raw for cookie in set_cookies],
-        vary=response.get("Vary", ""),
-        session_key=current_key or "",
-        result=_jsonable({"value": outcome.result, "error": outcome.error} if outcome else None),
-        notes=notes,
-        store=_jsonable(_snapshot(config, current_key)),
+        cookie_header=safe_text(masked_cookie_header(request), RECORDED_HEADER_CHARS),
+        set_cookie_headers=[recorded_set_cookie(cookie) for cookie in set_cookies],
+        vary=response.get("Vary", "")[:200],
+        # A browser never sends back a cookie longer than this, so nothing is lost
+        # for comparing what came back with what was sent.
+        session_key=safe_text(current_key or "", RECORDED_HEADER_CHARS)[:BROWSER_COOKIE_LIMIT],
+        result=for_record({"value": outcome.result, "error": outcome.error} if outcome else None),
+        notes=for_record(notes),
+        store=for_record(_snapshot(config, current_key, file_directory)),
     )
     if exchange.pk % TRIM_EVERY == 0:
         _trim_timeline(learner)
@@ -356,9 +391,14 @@ def _current_session_key(
     return incoming_key
 
 
-def _snapshot(config: LabConfig, session_key: str | None) -> dict:
+def _snapshot(config: LabConfig, session_key: str | None, file_directory: str) -> dict:
     return store_snapshot_for(
-        config.engine, config.cookie_name, session_key, config.cookie_age, config.cache_alias
+        config.engine,
+        config.cookie_name,
+        session_key,
+        config.cookie_age,
+        config.cache_alias,
+        file_directory,
     )
 
 
@@ -368,16 +408,3 @@ def _trim_timeline(learner: Learner) -> None:
         settings.LAB_TIMELINE_LENGTH : settings.LAB_TIMELINE_LENGTH + 1
     ]
     learner.lab_exchanges.filter(id__lte=Subquery(cutoff)).delete()
-
-
-def _jsonable(value: Any) -> Any:
-    """Make a value safe for a JSONField (datetimes as ISO text, unknown objects as repr)."""
-    if isinstance(value, dict):
-        return {str(key): _jsonable(item) for key, item in value.items()}
-    if isinstance(value, list | tuple | set):
-        return [_jsonable(item) for item in value]
-    if isinstance(value, datetime.datetime | datetime.date):
-        return value.isoformat()
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return repr(value)

@@ -15,6 +15,7 @@ settings otherwise. Outside a lab request (the site's own session, every
 other module) nothing changes.
 """
 
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -73,12 +74,29 @@ class SessionSettingsView:
 SESSION_SETTINGS_VIEW = SessionSettingsView()
 
 
+class FileStoragePathFromSettings:
+    """SESSION_FILE_PATH of the running request, for Django's file engine.
+
+    The file engine remembers the first SESSION_FILE_PATH it sees on its
+    class (`SessionStore._storage_path`) and uses it for every later store;
+    each learner's sessions live in a directory of their own, so the path is
+    read at each use instead. Like Django, an unset path means the system's
+    temporary directory.
+    """
+
+    def __get__(self, instance: Any, owner: type) -> str:
+        return SESSION_SETTINGS_VIEW.SESSION_FILE_PATH or tempfile.gettempdir()
+
+
 def install() -> None:
     """Point the session modules at the stand-in. Idempotent; called from AppConfig.ready."""
     for module_name in SESSION_MODULES:
         module = import_module(module_name)
         if module.settings is not SESSION_SETTINGS_VIEW:
             module.settings = SESSION_SETTINGS_VIEW
+    from django.contrib.sessions.backends.file import SessionStore as FileSessionStore
+
+    FileSessionStore._storage_path = FileStoragePathFromSettings()
 
 
 @contextmanager

@@ -6,6 +6,7 @@ kept with the timeline, compared with the previous one and served as JSON.
 
 import datetime
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -31,6 +32,8 @@ MEMCACHED_ERRORS = (MemcacheError, OSError)
 # The parts of a snapshot that hold a server-side record, in the order the
 # Store panel shows them.
 RECORD_PARTS = ("database", "file", "cache", "memcached", "redis")
+# The shape of every key SessionBase makes (_get_new_session_key).
+DJANGO_SESSION_KEY = re.compile(r"[a-z0-9]{32}")
 # What a session store that cannot be reached raises, whichever server it is.
 STORE_ERRORS = (*REDIS_ERRORS, MemcacheError)
 
@@ -59,8 +62,8 @@ def database_row(session_key: str) -> dict[str, Any]:
     }
 
 
-def session_file(cookie_name: str, session_key: str) -> dict[str, Any]:
-    path = Path(settings.LAB_SESSION_FILE_PATH) / f"{cookie_name}{session_key}"
+def session_file(directory: str, cookie_name: str, session_key: str) -> dict[str, Any]:
+    path = Path(directory) / f"{cookie_name}{session_key}"
     try:
         stat = path.stat()
         raw = path.read_text(encoding="ascii")
@@ -167,11 +170,13 @@ def store_snapshot_for(
     session_key: str | None,
     cookie_age: int,
     cache_alias: str = "redis",
+    file_directory: str | None = None,
 ) -> dict:
     """What the engine stores for this key: the row, the file, the Redis key, the memcached
     item, or the cookie.
 
-    `session_key` is the lab cookie's value (for signed_cookies, the signed data itself).
+    `session_key` is the lab cookie's value (for signed_cookies, the signed data itself);
+    `file_directory` is the SESSION_FILE_PATH the file engine used.
     """
     engine = ENGINES[engine_name]
     snapshot: dict[str, Any] = {"engine": engine_name, "session_key": session_key}
@@ -184,7 +189,9 @@ def store_snapshot_for(
     if engine.uses_database:
         snapshot["database"] = database_row(session_key)
     if engine.uses_files:
-        snapshot["file"] = session_file(cookie_name, session_key)
+        snapshot["file"] = session_file(
+            file_directory or str(settings.LAB_SESSION_FILE_PATH), cookie_name, session_key
+        )
     if engine.uses_cache:
         # Redis entries stay under "cache", where the exercises look for them.
         part = "memcached" if cache_alias == "memcached" else "cache"
@@ -194,6 +201,70 @@ def store_snapshot_for(
     return snapshot
 
 
-def ensure_file_store() -> None:
+def stored_record_exists(
+    engine_name: str, cookie_name: str, session_key: str, cache_alias: str, file_directory: str
+) -> bool:
+    """Is there any record under this key in the engine's store, live or expired?
+
+    When the store cannot be asked, the answer is yes: a key the lab cannot
+    check is treated as someone else's. The file engine's directory is the
+    learner's own, so whatever it holds is theirs.
+    """
+    if not DJANGO_SESSION_KEY.fullmatch(session_key):
+        return False  # every engine's keys are Django's: 32 characters of a-z and 0-9
+    engine = ENGINES[engine_name]
+    try:
+        if engine.uses_database and Session.objects.filter(session_key=session_key).exists():
+            return True
+        if engine.uses_cache:
+            django_key = CACHE_KEY_PREFIXES[engine_name] + session_key
+            try:
+                if caches[cache_alias].has_key(django_key):
+                    return True
+            except InvalidCacheKey:  # memcached's key rules: nothing can be stored under it
+                pass
+        if engine.uses_redis:
+            store = redis_json.SessionStore()
+            if redis_json.redis_client().exists(store.redis_key(session_key)):
+                return True
+    except (*STORE_ERRORS, MemcacheError):
+        return True
+    return False
+
+
+def ensure_file_store(directory: str) -> None:
     """The file engine refuses a SESSION_FILE_PATH that does not exist: create it."""
-    os.makedirs(settings.LAB_SESSION_FILE_PATH, exist_ok=True)
+    os.makedirs(directory, mode=0o700, exist_ok=True)
+
+
+def remove_stored_sessions(keys: list[tuple[str, str]]) -> list[str]:
+    """Delete the records of these (engine, session key) pairs from every server-side store.
+
+    Returns the stores that could not be reached (their records stay until
+    they expire there). Files are not touched: they go with their learner's
+    directory.
+    """
+    unreachable = []
+    database_keys = [key for engine, key in keys if ENGINES[engine].uses_database]
+    Session.objects.filter(session_key__in=database_keys).delete()
+    for alias in ("redis", "memcached"):
+        cache_keys = [
+            CACHE_KEY_PREFIXES[engine] + key
+            for engine, key in keys
+            if engine in CACHE_KEY_PREFIXES and DJANGO_SESSION_KEY.fullmatch(key)
+        ]
+        if not cache_keys:
+            continue
+        try:
+            caches[alias].delete_many(cache_keys)
+        except (*STORE_ERRORS, MemcacheError):
+            unreachable.append(alias)
+    redis_keys = [
+        redis_json.SessionStore().redis_key(key) for engine, key in keys if engine == "redis_json"
+    ]
+    if redis_keys:
+        try:
+            redis_json.redis_client().delete(*redis_keys)
+        except REDIS_ERRORS:
+            unreachable.append("redis")
+    return sorted(set(unreachable))

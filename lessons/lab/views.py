@@ -1,5 +1,6 @@
 """The lab's pages: the lab itself, its settings, its actions, and its state as JSON."""
 
+import re
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -64,7 +65,7 @@ def _lab_context(request: HttpRequest, learner, config: LabConfig, **extra) -> d
             (group, [ACTIONS[name] for name in names]) for group, names in ACTION_GROUPS
         ],
         "request_paths": LAB_REQUEST_PATHS,
-        "cross_site_url": cross_site_page_url(request, learner),
+        "cross_site_origin": cross_site_origin_for(request),
         "preset": config.preset,
         "inputs": {**DEFAULT_INPUTS, **(config.preset.inputs if config.preset else {})},
         # Asked only when the settings form is drawn.
@@ -91,8 +92,12 @@ def _lab_context(request: HttpRequest, learner, config: LabConfig, **extra) -> d
 
 @require_GET
 def lab_page(request: HttpRequest) -> HttpResponse:
-    """The lab: settings, actions and the live cookie, store and timeline panels."""
-    learner = learner_for(request)
+    """The lab: settings, actions and the live cookie, store and timeline panels.
+
+    Reading the page creates nothing: a first-time visitor sees Django's
+    defaults and empty panels until their first lab request.
+    """
+    learner = existing_learner(request)
     config = lab_config_for(learner)
     template_name = LAB_TEMPLATE
     if request.htmx and request.GET.get("panel") == "panels":
@@ -187,7 +192,7 @@ def _action_refused(request, learner, config, field_name: str, message: str) -> 
 @require_GET
 def lab_state(request: HttpRequest) -> JsonResponse:
     """Every panel's data as JSON: settings, latest exchange, changes, store, timeline."""
-    learner = learner_for(request)
+    learner = existing_learner(request)
     config = lab_config_for(learner)
     return JsonResponse(lab_panels_for(learner, config), json_dumps_params={"ensure_ascii": False})
 
@@ -261,6 +266,15 @@ def cross_site_page_url(request: HttpRequest, learner) -> str | None:
     return f"{origin}{path}?{urlencode({'lab': signed, 'lang': translation.get_language()})}"
 
 
+@require_POST
+def lab_open_cross_site(request: HttpRequest) -> HttpResponse:
+    """Open the learner's page on "another site" (a POST: it may make this browser a learner)."""
+    url = cross_site_page_url(request, learner_for(request))
+    if url is None:
+        return redirect(reverse("lessons:lab"))
+    return redirect(url)
+
+
 @require_GET
 def lab_cross_site_page(request: HttpRequest, token: str) -> HttpResponse:
     """A page of "another site" with a link, a form and a fetch() to the learner's lab."""
@@ -310,6 +324,10 @@ def lab_probe(request: HttpRequest, token: str) -> HttpResponse:
         return run.response
 
 
+# An exchange's id as the page sends it back: ASCII digits, within a BigAutoField.
+EXCHANGE_ID = re.compile(r"[0-9]{1,18}")
+
+
 @require_POST
 def lab_observe(request: HttpRequest) -> HttpResponse:
     """What the lab page's JavaScript saw after a lab request (document.cookie).
@@ -319,7 +337,7 @@ def lab_observe(request: HttpRequest) -> HttpResponse:
     """
     learner = existing_learner(request)
     exchange_id = request.POST.get("exchange", "")
-    if learner is None or not exchange_id.isdigit():
+    if learner is None or not EXCHANGE_ID.fullmatch(exchange_id):
         return HttpResponse(status=204)
     exchange = learner.lab_exchanges.filter(id=int(exchange_id)).first()
     if exchange is not None:

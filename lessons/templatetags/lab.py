@@ -3,6 +3,9 @@
 import json
 
 from django import template
+from django.utils.translation import ngettext
+
+from lessons.lab.limits import CUT_NOTE
 
 register = template.Library()
 
@@ -26,10 +29,25 @@ def get_item(mapping, key):
 
 @register.filter
 def as_json(value) -> str:
-    """A stored value as JSON, the way the learner wrote it."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    """A stored value as JSON, the way the learner wrote it (cuts said in words)."""
+    return readable_cuts(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
 @register.filter
 def attribute_label(name: str) -> str:
     return ATTRIBUTE_LABELS.get(name, name)
+
+
+def _cut_in_words(match) -> str:
+    count = int(match.group(1))
+    if match.group(2) == "B":
+        words = ngettext("%(count)s more byte", "%(count)s more bytes", count)
+    else:
+        words = ngettext("%(count)s more item", "%(count)s more items", count)
+    return f"… ({words % {'count': count}})"
+
+
+@register.filter
+def readable_cuts(text) -> str:
+    """Where the lab cut a long value to keep it ("…[+13000 B]"), say so in the reader's language."""
+    return CUT_NOTE.sub(_cut_in_words, str(text))

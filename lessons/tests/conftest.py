@@ -7,7 +7,7 @@ from lessons.tests.lab_helpers import LabLearner
 
 @pytest.fixture
 def learner() -> LabLearner:
-    """A browser with a site session (and so a Learner) that has opened the lab."""
+    """A browser that has saved Django's default lab settings, and so is a Learner."""
     learner = LabLearner()
-    learner.client.get("/en/lab/")
+    learner.configure()
     return learner

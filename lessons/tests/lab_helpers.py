@@ -3,6 +3,7 @@
 import html
 from dataclasses import dataclass, field
 from http.cookies import Morsel
+from pathlib import Path
 
 from django.test import Client
 
@@ -59,6 +60,10 @@ class LabLearner:
 
     def state(self) -> dict:
         return self.client.get("/en/lab/state.json").json()
+
+    def file_directory(self) -> Path:
+        """Where the lab's file engine keeps this learner's sessions."""
+        return Path(self.state()["settings"]["SESSION_FILE_PATH"])
 
     def cookie(self, name: str = "sessionid") -> str | None:
         morsel = self.client.cookies.get(name)

@@ -63,7 +63,7 @@ def stored_data(learner: LabLearner, engine: str) -> dict | None:
         return db_data
     if engine == "cache":
         return cache.get("django.contrib.sessions.cache" + value)
-    path = settings.LAB_SESSION_FILE_PATH / f"sessionid{value}"
+    path = learner.file_directory() / f"sessionid{value}"
     return DatabaseSessionStore().decode(path.read_text()) if path.exists() else None
 
 
@@ -155,7 +155,7 @@ def test_cycle_key_keeps_the_data_under_a_new_key(learner, engine):
     if engine.startswith(("db", "cached_db")):
         assert not Session.objects.filter(session_key=old_key).exists()
     if engine == "file":
-        assert not (settings.LAB_SESSION_FILE_PATH / f"sessionid{old_key}").exists()
+        assert not (learner.file_directory() / f"sessionid{old_key}").exists()
 
 
 @pytest.mark.parametrize("engine", ENGINES)

@@ -33,7 +33,7 @@ from django.test import Client
 from lessons.lab.session_settings import LAB_SETTING_NAMES
 from lessons.models import LabExchange, Learner
 from lessons.session_engines.redis_json import SessionStore as RedisJsonStore
-from lessons.tests.lab_helpers import cookie_attributes
+from lessons.tests.lab_helpers import DJANGO_DEFAULT_SETTINGS, cookie_attributes
 
 LEARNERS = 14
 VISITORS = 2
@@ -65,6 +65,8 @@ class LearnerPlan:
     expiry_seconds: int
     cache_alias: str
     problems: list[str] = field(default_factory=list)
+    # SESSION_FILE_PATH of this learner's file engine, known once the learner exists.
+    file_directory: Path | None = None
 
     @property
     def cookie_name(self) -> str:
@@ -169,7 +171,7 @@ def stored_session(plan: LearnerPlan, key: str) -> dict[str, Any] | None:
     if plan.engine == "signed_cookies":
         return signing.loads(key, salt=SIGNED_COOKIE_SALT)
     if plan.engine == "file":
-        path = Path(settings.LAB_SESSION_FILE_PATH) / f"{plan.cookie_name}{key}"
+        path = plan.file_directory / f"{plan.cookie_name}{key}"
         return signing.loads(path.read_text(), salt=STORED_DATA_SALT) if path.exists() else None
     if plan.engine == "redis_json":
         raw = redis.Redis.from_url(settings.SESSION_REDIS_URL).get(
@@ -234,7 +236,8 @@ def learner_thread(plan: LearnerPlan, client: Client, everybody: set[str], start
 
 
 def visitor_thread(rounds: int, everybody: set[str], start, problems: list[str]) -> None:
-    """A reader of the site: its own session cookie keeps the site's own settings."""
+    """A visitor of the site: its own session cookie, made on its first write, keeps the site's
+    own settings."""
     site_attributes = {
         "path": settings.SESSION_COOKIE_PATH,
         "max-age": str(settings.SESSION_COOKIE_AGE),
@@ -251,6 +254,9 @@ def visitor_thread(rounds: int, everybody: set[str], start, problems: list[str])
             names = set(response.cookies)
             if response.status_code != 200 or names & everybody or "sessionid" in names:
                 problems.append(f"visitor {url} round {round_number}: {sorted(names)}")
+            if settings.SESSION_COOKIE_NAME in names:
+                problems.append(f"visitor {url} round {round_number}: a read made a session")
+        response = client.post("/en/lab/settings/", DJANGO_DEFAULT_SETTINGS)
         morsel = response.cookies.get(settings.SESSION_COOKIE_NAME)
         if morsel is None:
             problems.append(f"visitor round {round_number}: no site session cookie")
@@ -357,6 +363,9 @@ def test_learners_at_the_same_time_each_get_their_own_settings(sqlite_file):
         client = Client()
         response = client.post("/en/lab/settings/", plan.form())
         assert response.status_code == 302, f"learner {plan.number}: settings refused"
+        plan.file_directory = Learner.objects.get(
+            public_id=client.session["learner"]
+        ).lab_file_directory
         clients.append(client)
     # The settings really differ: no two learners share a cookie name or age.
     assert len({plan.cookie_age for plan in plans}) == LEARNERS

@@ -244,7 +244,9 @@ def memcached_ttl(django_key: str) -> int | None:
     return int(parts[1][1:]) if parts[:1] == [b"HD"] else None
 
 
-def stored_data(engine: str, cookie_name: str, key: str | None, cache_alias: str) -> dict[str, Any]:
+def stored_data(
+    engine: str, cookie_name: str, key: str | None, cache_alias: str, file_directory: Path
+) -> dict[str, Any]:
     """What the engine's store holds for this key, read straight from the store."""
     if key is None:
         return {}
@@ -275,7 +277,7 @@ def stored_data(engine: str, cookie_name: str, key: str | None, cache_alias: str
         found["redis_json"] = None if raw is None else RedisJsonStore().decode(raw.decode())
         found["redis_json ttl"] = ttl if ttl >= 0 else None
     if engine == "file":
-        path = Path(settings.LAB_SESSION_FILE_PATH) / f"{cookie_name}{key}"
+        path = file_directory / f"{cookie_name}{key}"
         found["file"] = (
             signing.loads(path.read_text(), salt=STORED_DATA_SALT) if path.exists() else None
         )
@@ -302,6 +304,7 @@ class Browser:
     jar: SimpleCookie
     cookie_name: str
     cache_alias: str
+    file_directory: Path  # SESSION_FILE_PATH of this side's file engine
     last_key: str | None = None
 
     @property
@@ -350,7 +353,9 @@ class Browser:
             # A signed cookie is re-signed with the time to the second, so
             # whether its value changed says nothing; its payload is compared.
             key_changed=None if engine == "signed_cookies" else before != after,
-            store=stored_data(engine, self.cookie_name, store_key, self.cache_alias),
+            store=stored_data(
+                engine, self.cookie_name, store_key, self.cache_alias, self.file_directory
+            ),
         )
 
 
@@ -413,6 +418,7 @@ class ReferenceSide:
             self.factory.cookies,
             django_values["SESSION_COOKIE_NAME"],
             django_values["SESSION_CACHE_ALIAS"],
+            Path(settings.LAB_SESSION_FILE_PATH),
         )
 
     def run(self, step: Step) -> Observation:
@@ -454,6 +460,7 @@ class LabSide:
             self.client.cookies,
             django_values["SESSION_COOKIE_NAME"],
             django_values["SESSION_CACHE_ALIAS"],
+            self.learner.lab_file_directory,
         )
         self.wire_vary: set[str] = set()
 

@@ -2,12 +2,11 @@
 
 import pytest
 from django.conf import settings
-from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.test import Client
 from django.test.utils import override_settings
 
-from lessons.models import LabConfig, LabExchange
+from lessons.models import LabConfig, LabExchange, SiteSession
 from lessons.tests.lab_helpers import DJANGO_DEFAULT_SETTINGS, LabLearner
 from tutorial.private_servers import PrivateRedis, free_loopback_port
 
@@ -102,7 +101,7 @@ def test_a_learner_cannot_load_another_learners_session(learner):
     learner.client.cookies["sessionid"] = stolen_key
     response = learner.do("get", key="secret")
     assert learner.state()["latest"]["result"]["value"] is None
-    assert "did not hold a session the lab gave you" in response.html
+    assert "stored for someone else" in response.html
     assert "victim data" not in response.html
     assert "victim data" not in str(learner.state())
     # Writing does not touch the victim's session either.
@@ -116,7 +115,7 @@ def test_a_learner_cannot_load_another_learners_session(learner):
 
 def test_the_sites_own_session_cannot_be_reached_through_the_lab(learner):
     site_key = learner.client.cookies[settings.SESSION_COOKIE_NAME].value
-    assert Session.objects.filter(session_key=site_key).exists()
+    assert SiteSession.objects.filter(session_key=site_key).exists()
     learner.client.cookies["sessionid"] = site_key
     learner.do("set", key="learner", value='"someone-else"')
     # The site session still names the same learner, and the lab made a new session.
@@ -127,8 +126,13 @@ def test_the_sites_own_session_cannot_be_reached_through_the_lab(learner):
 
 @pytest.mark.parametrize("engine", ["db", "file", "cache", "cached_db", "signed_cookies"])
 @pytest.mark.parametrize(
-    "garbage", ["x", "../../etc/passwd", "a" * 5000, "%00;drop", "Zm9v:bar:baz"]
+    "garbage",
+    ["x", "../../etc/passwd", "a" * 5000, "%00;drop", "Zm9v:bar:baz"],
+    ids=["short", "path", "huge", "nul", "signed-shape"],
 )
+# Django's cache engines pass such a key on to the cache, which warns that
+# memcached could not take it: that is the project's behaviour, kept.
+@pytest.mark.filterwarnings("ignore::django.core.cache.CacheKeyWarning")
 def test_garbage_lab_cookie_gives_a_fresh_session_not_an_error(learner, engine, garbage):
     learner.configure(engine=engine)
     learner.client.cookies["sessionid"] = garbage

@@ -155,6 +155,7 @@ def record_still_stored(exchange: LabExchange, key: str) -> str | None:
         key,
         snapshot_settings.get("SESSION_COOKIE_AGE", 1209600),
         snapshot_settings.get("SESSION_CACHE_ALIAS", "redis"),
+        snapshot_settings.get("SESSION_FILE_PATH"),
     )
     for part in RECORD_PARTS:
         found = snapshot.get(part)

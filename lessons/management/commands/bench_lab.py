@@ -49,15 +49,14 @@ import json
 import statistics
 import tempfile
 import time
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, ExitStack, contextmanager, nullcontext
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack, nullcontext
 from dataclasses import dataclass, field
 from importlib import import_module
 from pathlib import Path
 from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib.sessions.backends import file as file_backend
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.cache import caches
 from django.core.management.base import BaseCommand, CommandError
@@ -71,7 +70,7 @@ from lessons.lab.actions import ACTIONS, ActionInputError, parse_action_input
 from lessons.lab.engines import ENGINES
 from lessons.lab.learners import SESSION_LEARNER_KEY
 from lessons.lab.runner import respond_through_session_middleware
-from lessons.lab.store import CACHE_KEY_PREFIXES, REDIS_ERRORS
+from lessons.lab.store import CACHE_KEY_PREFIXES, REDIS_ERRORS, ensure_file_store
 from lessons.lab.views import LAB_REQUEST_PATHS, lab_action
 from lessons.models import LabConfig, LabExchange, Learner
 from lessons.session_engines import redis_json
@@ -255,28 +254,6 @@ def markdown_table(results: list[EngineResult]) -> list[str]:
     ]
 
 
-@contextmanager
-def fresh_file_storage_path() -> Iterator[None]:
-    """Let Django's file engine read SESSION_FILE_PATH again for this run.
-
-    Its SessionStore keeps the first path it saw in a class attribute for the
-    life of the process; without this, a process that used the file engine
-    before (a test run) would write into that earlier directory.
-    """
-    store_class = file_backend.SessionStore
-    missing = object()
-    previous = store_class.__dict__.get("_storage_path", missing)
-    if previous is not missing:
-        del store_class._storage_path
-    try:
-        yield
-    finally:
-        if "_storage_path" in store_class.__dict__:
-            del store_class._storage_path
-        if previous is not missing:
-            store_class._storage_path = previous
-
-
 # --- The command -----------------------------------------------------------------
 
 
@@ -375,7 +352,6 @@ class Command(BaseCommand):
                 }
                 overrides["SESSION_REDIS_URL"] = url
             stack.enter_context(override_settings(**overrides))
-            stack.enter_context(fresh_file_storage_path())
 
             results = []
             written_keys: dict[str, set[str]] = {}
@@ -445,6 +421,8 @@ class Command(BaseCommand):
         learner = Learner.objects.create()
         config = LabConfig.objects.create(learner=learner, engine=engine_name)
         session_settings = config.session_settings()
+        # Bare Django needs the directory the lab makes before its own first request.
+        ensure_file_store(session_settings["SESSION_FILE_PATH"])
         cookie_name = config.cookie_name
         form = {
             "action": action_name,
