@@ -50,3 +50,19 @@ def lessons(db):
 
     call_command("load_lessons", stdout=StringIO())
     return list(Lesson.objects.order_by("order"))
+
+
+@pytest.fixture(autouse=True)
+def _fresh_brakes(redis_server):
+    """Each test starts with no wrong codes counted: the brakes key them by address,
+    and every test client comes from 127.0.0.1."""
+    import redis
+
+    client = redis.Redis.from_url(redis_server.url)
+    keys = list(client.scan_iter("brake:*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+    from django.core.cache import caches
+
+    caches["default"].clear()

@@ -8,6 +8,10 @@ class LessonsConfig(AppConfig):
     verbose_name = _("Lessons")
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
+        from lessons.classroom.session_limits import start_limited_session
         from lessons.lab import session_settings
 
         session_settings.install()
+        user_logged_in.connect(start_limited_session, dispatch_uid="start_limited_session")

@@ -46,12 +46,28 @@ def _snippet(text: str, words: list[str]) -> SafeString:
     positions = [lowered.find(word.lower()) for word in words if word.lower() in lowered]
     start = max(0, min(positions) - SNIPPET_CHARS) if positions else 0
     excerpt = text[start : start + 2 * SNIPPET_CHARS + 40]
-    html = escape(excerpt)
-    for word in sorted(set(words), key=len, reverse=True):
-        html = re.sub(f"({re.escape(escape(word))})", r"<mark>\1</mark>", html, flags=re.IGNORECASE)
     prefix = "… " if start > 0 else ""
     suffix = " …" if start + len(excerpt) < len(text) else ""
-    return mark_safe(prefix + html + suffix)
+    return mark_safe(prefix + highlight(excerpt, words) + suffix)
+
+
+def highlight(text: str, words: list[str]) -> str:
+    """`text` as HTML, each occurrence of a word in <mark>, in one pass over the plain text.
+
+    Marking word after word in the escaped HTML would mark inside earlier
+    <mark> tags (a search for "session mark") or inside entities ("amp").
+    """
+    alternatives = sorted({word for word in words if word}, key=len, reverse=True)
+    if not alternatives:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(word) for word in alternatives), re.IGNORECASE)
+    pieces, position = [], 0
+    for match in pattern.finditer(text):
+        pieces.append(escape(text[position : match.start()]))
+        pieces.append(f"<mark>{escape(match.group(0))}</mark>")
+        position = match.end()
+    pieces.append(escape(text[position:]))
+    return "".join(pieces)
 
 
 def search_lessons(query: str, language: str) -> list[SearchHit]:

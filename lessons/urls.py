@@ -49,6 +49,11 @@ urlpatterns = [
     path("progress/reset/", exercise_views.progress_reset, name="progress_reset"),
     path("progress/resume/", exercise_views.progress_resume, name="progress_resume"),
     path(
+        "progress/resume-code/",
+        exercise_views.progress_new_resume_code,
+        name="progress_new_resume_code",
+    ),
+    path(
         "exercises/<slug:lesson_slug>/<slug:exercise_slug>/check/",
         exercise_views.exercise_check,
         name="exercise_check",

@@ -7,10 +7,12 @@ Redis started by `make run`. With `DJANGO_DEBUG` off the site refuses to start
 until it is given a real secret key and the host names it answers to.
 """
 
+import datetime
 import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
@@ -103,6 +105,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "csp",
+    "axes",
     "lessons",
 ]
 
@@ -118,9 +122,14 @@ MIDDLEWARE = [
     "lessons.error_pages.MethodNotAllowedPageMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "lessons.classroom.session_limits.InstructorSessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "tutorial.security_headers.PermissionsPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it answers a locked-out login.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tutorial.urls"
@@ -142,9 +151,21 @@ TEMPLATES = [
     },
 ]
 
+
 # --- Data -------------------------------------------------------------------
+def private_file(path: str | Path) -> None:
+    """Create a file that only this user can read and write, unless it exists already.
+
+    Used for SQLite databases: they hold every learner's progress and the
+    site's sessions, and SQLite gives its -wal and -shm files the same mode.
+    """
+    path = Path(path)
+    if path.parent.is_dir() and not path.exists():
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+
+
 if not os.environ.get("DATABASE_URL"):
-    VAR_DIR.mkdir(exist_ok=True)
+    VAR_DIR.mkdir(mode=0o700, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
@@ -166,6 +187,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # several requests at once, and an in-memory database shared between
     # threads fails them with "database table is locked" instead of waiting.
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
+    if DATABASES["default"]["NAME"] != ":memory:":
+        private_file(DATABASES["default"]["NAME"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # The private Redis of `make run` listens on this socket; it never uses
@@ -216,18 +239,23 @@ SESSION_REDIS_KEY_PREFIX = "session:"
 #   - Secure whenever the site is served over HTTPS. A classroom on plain
 #     http (DJANGO_HTTPS=0) must not set it, or browsers other than on
 #     localhost would drop the cookie and nobody could keep their progress.
+#   - Over HTTPS, the session and CSRF cookies carry the __Host- prefix: a
+#     browser then accepts them only with Secure, Path=/ and no Domain, so no
+#     other host of the domain (a subdomain, a plain-http page) can plant or
+#     overwrite them.
 #   - four weeks of idle time, renewed whenever the session is saved: a
 #     course is taken over weeks, and an anonymous learner's progress is tied
-#     to this cookie.
+#     to this cookie. Instructors' sessions are shorter (see Logins below).
+HOST_PREFIX = "__Host-" if HTTPS else ""
 SESSION_ENGINE = "lessons.session_engines.site_sessions"
-SESSION_COOKIE_NAME = "sessionlab_session"
+SESSION_COOKIE_NAME = f"{HOST_PREFIX}sessionlab_session"
 SESSION_COOKIE_AGE = 60 * 60 * 24 * 28
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = HTTPS
 SESSION_EXPIRE_AT_BROWSER_CLOSE = False
 SESSION_SAVE_EVERY_REQUEST = False
-CSRF_COOKIE_NAME = "sessionlab_csrftoken"
+CSRF_COOKIE_NAME = f"{HOST_PREFIX}sessionlab_csrftoken"
 CSRF_COOKIE_SECURE = HTTPS
 LANGUAGE_COOKIE_NAME = "sessionlab_language"
 LANGUAGE_COOKIE_SECURE = HTTPS
@@ -249,6 +277,26 @@ if env_bool("DJANGO_BEHIND_PROXY", default=False):
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 X_FRAME_OPTIONS = "DENY"
 
+# --- Content-Security-Policy (django-csp) -------------------------------------
+# Every script, style, image and font comes from this site's own files: no
+# inline script or style, no eval (htmx is told the same in base.html), no
+# plugin, no frame around the site. The SameSite pages add the one other
+# origin they talk to (lessons/lab/views.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    },
+}
+
 # --- The lab -----------------------------------------------------------------
 # Where the lab's "file" engine writes (SESSION_FILE_PATH for lab requests);
 # several servers sharing a classroom need one shared directory here.
@@ -266,6 +314,27 @@ EXERCISE_SHOW_SOLUTIONS = env_bool("EXERCISE_SHOW_SOLUTIONS", default=True)
 EXERCISE_SOLUTION_AFTER = 3
 # How many lab requests the timeline keeps per learner.
 LAB_TIMELINE_LENGTH = 30
+
+# --- Logins -----------------------------------------------------------------
+# Instructors (and the admin) log in with a password; django-axes counts wrong
+# ones per user name and address: after 5, that pair waits 10 minutes (a 429
+# page). Keyed by both, so that one learner cannot lock the whole school out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=10)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "classroom/locked_out.html"
+AXES_CLIENT_IP_CALLABLE = "lessons.throttles.client_address"
+# The address is REMOTE_ADDR only: a client can write any X-Forwarded-For.
+AXES_VERBOSE = False
+# An instructor's site session lasts at most this long after logging in, however
+# active (the idle limit is the session's own expiry, set at login).
+INSTRUCTOR_SESSION_MAX_AGE = env_int("INSTRUCTOR_SESSION_MAX_AGE", 12 * 60 * 60)
+INSTRUCTOR_SESSION_IDLE = env_int("INSTRUCTOR_SESSION_IDLE", 2 * 60 * 60)
 
 # --- Passwords --------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

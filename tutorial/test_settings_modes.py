@@ -143,3 +143,40 @@ def test_site_session_cookie_is_its_own_and_well_configured(rf, db):
 
     assert SiteSession.objects.filter(session_key=cookie.value).exists()
     assert not Session.objects.filter(session_key=cookie.value).exists()
+
+
+def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path):
+    database = tmp_path / "db.sqlite3"
+    result = manage(
+        "migrate",
+        "--verbosity",
+        "0",
+        env_overrides={"DJANGO_DEBUG": "1", "DATABASE_URL": f"sqlite:///{database}"},
+    )
+    assert result.returncode == 0, result.stderr
+    for path in tmp_path.iterdir():  # the database and its -wal and -shm files
+        assert path.stat().st_mode & 0o777 == 0o600, path
+
+
+def test_over_https_the_site_cookies_carry_the_host_prefix():
+    check = (
+        "from django.conf import settings; "
+        "print(settings.SESSION_COOKIE_NAME, settings.CSRF_COOKIE_NAME, "
+        "settings.SESSION_COOKIE_SECURE, settings.CSRF_COOKIE_SECURE, "
+        "settings.SESSION_COOKIE_PATH, settings.SESSION_COOKIE_DOMAIN, "
+        "settings.CSRF_COOKIE_PATH, settings.CSRF_COOKIE_DOMAIN)"
+    )
+    https = manage("shell", "-v", "0", "-c", check, env_overrides=PRODUCTION).stdout.split()
+    assert https == [
+        "__Host-sessionlab_session", "__Host-sessionlab_csrftoken", "True", "True",
+        "/", "None", "/", "None",
+    ]  # fmt: skip
+    plain = manage(
+        "shell", "-v", "0", "-c", check, env_overrides={**PRODUCTION, "DJANGO_HTTPS": "0"}
+    )
+    assert plain.stdout.split()[:4] == [
+        "sessionlab_session",
+        "sessionlab_csrftoken",
+        "False",
+        "False",
+    ]

@@ -1,23 +1,19 @@
 """Joining classrooms and reading their progress (writes and reads kept out of the views)."""
 
-import time
 import unicodedata
 from dataclasses import dataclass
 
-from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from lessons.classroom.codes import normalize_code
 from lessons.lab.learners import learner_for
-from lessons.lab.store import REDIS_ERRORS
 from lessons.models import Classroom, Exercise, ExerciseProgress, Learner, Membership
+from lessons.throttles import Brake, client_address
 
 MAX_NAME_LENGTH = 40
-# Wrong join codes: after this many in the window, the next try waits.
 JOIN_FAILURES_ALLOWED = 5
-JOIN_FAILURE_WINDOW = 10 * 60
-JOIN_LOCKOUT_SECONDS = 60
+JOIN_FAILURE_WINDOW = 60
 STUCK_AFTER_FAILED_CHECKS = 3
 
 
@@ -36,46 +32,23 @@ def clean_display_name(raw: str) -> str:
     return " ".join(visible.split())[:MAX_NAME_LENGTH].strip()
 
 
-def _failure_key(request: HttpRequest) -> str:
-    return f"join-failures:{request.META.get('REMOTE_ADDR', '?')}"
-
-
-def _failure_cache():
-    """Redis, shared by every worker process."""
-    return caches["redis"]
-
-
-def _recent_failures(request: HttpRequest) -> list[float]:
-    now = time.time()
-    try:
-        moments = _failure_cache().get(_failure_key(request), [])
-    except REDIS_ERRORS:  # while Redis is down, this process's memory
-        moments = caches["default"].get(_failure_key(request), [])
-    return [moment for moment in moments if now - moment < JOIN_FAILURE_WINDOW]
-
-
-def _note_failure(request: HttpRequest) -> None:
-    moments = [*_recent_failures(request), time.time()]
-    try:
-        _failure_cache().set(_failure_key(request), moments, JOIN_FAILURE_WINDOW)
-    except REDIS_ERRORS:
-        caches["default"].set(_failure_key(request), moments, JOIN_FAILURE_WINDOW)
+# Wrong join codes: past this many from one address in the window, a wrong code
+# gets "wait" instead of "unknown". A right code always gets in: a class behind
+# one router shares one address, and a classmate's typos must not lock it out.
+JOIN_BRAKE = Brake("join", limit=JOIN_FAILURES_ALLOWED, window=JOIN_FAILURE_WINDOW)
 
 
 def join_classroom(request: HttpRequest, raw_code: str, raw_name: str) -> Membership:
     """Put this browser's learner in the classroom with that code, or raise JoinRefused."""
-    failures = _recent_failures(request)
-    if len(failures) >= JOIN_FAILURES_ALLOWED:
-        wait = int(JOIN_LOCKOUT_SECONDS - (time.time() - failures[-1]))
-        if wait > 0:
-            raise JoinRefused("slow_down", wait_seconds=wait)
     name = clean_display_name(raw_name)
     if not name:
         raise JoinRefused("no_name")
     code = normalize_code(raw_code)
     classroom = Classroom.objects.filter(join_code=code).first() if code else None
     if classroom is None:
-        _note_failure(request)
+        address = client_address(request)
+        if JOIN_BRAKE.note_failure(address) > JOIN_FAILURES_ALLOWED:
+            raise JoinRefused("slow_down", wait_seconds=JOIN_BRAKE.wait_seconds(address))
         raise JoinRefused("unknown_code")
     learner = learner_for(request)
     existing = Membership.objects.filter(classroom=classroom, learner=learner).first()

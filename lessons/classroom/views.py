@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lessons.classroom.codes import normalize_code
@@ -46,8 +47,9 @@ def instructor_classroom(request: HttpRequest, classroom_id: int) -> Classroom:
 
 
 def _instructors_only(view):
-    """Logged-in staff only; others go to the instructor login page."""
-    protected = login_required(view, login_url="lessons:instructor_login")
+    """Logged-in staff only; others go to the instructor login page. Never cached: the
+    pages name learners and show their progress."""
+    protected = never_cache(login_required(view, login_url="lessons:instructor_login"))
 
     def wrapper(request, *args, **kwargs):
         if request.user.is_authenticated and not request.user.is_staff:
@@ -60,6 +62,7 @@ def _instructors_only(view):
 
 
 @_instructors_only
+@require_http_methods(["GET", "HEAD", "POST"])
 def instructor_home(request: HttpRequest) -> HttpResponse:
     """The instructor's classrooms, and a form to create one."""
     if request.method == "POST":
@@ -149,20 +152,25 @@ def classroom_toggle_open(request: HttpRequest, classroom_id: int) -> HttpRespon
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def join(request: HttpRequest, code: str = "") -> HttpResponse:
-    """Learners join with the code on the projector and a name; no password."""
-    if request.method == "POST":
-        form = JoinForm(request.POST)
-        if form.is_valid():
-            try:
-                membership = join_classroom(
-                    request, form.cleaned_data["code"], form.cleaned_data["name"]
-                )
-            except JoinRefused as refusal:
-                form.add_error(None, JOIN_MESSAGES[refusal.reason](refusal))
-            else:
-                language = membership.classroom.default_language
-                with translation.override(language):
-                    return redirect(reverse("lessons:lesson_list"))
-    else:
+    """Learners join with the code on the projector and a name; no password.
+
+    A refused join shows the form again, with what was typed and why, under
+    a 4xx status (429 while wrong codes are braked), so scripts can tell.
+    """
+    if request.method != "POST":
         form = JoinForm(initial={"code": normalize_code(code)})
-    return render(request, "classroom/join.html", {"form": form})
+        return render(request, "classroom/join.html", {"form": form})
+    form = JoinForm(request.POST)
+    status = 400
+    if form.is_valid():
+        try:
+            membership = join_classroom(
+                request, form.cleaned_data["code"], form.cleaned_data["name"]
+            )
+        except JoinRefused as refusal:
+            form.add_error(None, JOIN_MESSAGES[refusal.reason](refusal))
+            status = 429 if refusal.reason == "slow_down" else 400
+        else:
+            with translation.override(membership.classroom.default_language):
+                return redirect(reverse("lessons:lesson_list"))
+    return render(request, "classroom/join.html", {"form": form}, status=status)

@@ -3,6 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from lessons.exercises.progress import (
@@ -13,7 +14,14 @@ from lessons.exercises.progress import (
     reset_progress,
     reveal_next_hint,
 )
-from lessons.lab.learners import existing_learner, learner_for, resume_code_for, resume_learner
+from lessons.lab.learners import (
+    ResumeRefused,
+    existing_learner,
+    learner_for,
+    new_resume_code,
+    resume_code_for,
+    resume_learner,
+)
 from lessons.models import Exercise
 
 EXERCISE_TEMPLATE = "exercises/exercise.html"
@@ -66,9 +74,7 @@ def exercise_hint(request: HttpRequest, lesson_slug: str, exercise_slug: str) ->
     return _answer(request, exercise, learner)
 
 
-@require_GET
-def progress_page(request: HttpRequest) -> HttpResponse:
-    """Progress through the course, the resume code, and reset."""
+def _progress_page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
     learner = existing_learner(request)
     lessons = list(course_progress(learner).values())
     done = sum(item.done for item in lessons)
@@ -79,9 +85,17 @@ def progress_page(request: HttpRequest) -> HttpResponse:
         "total": total,
         "complete": total > 0 and done == total,
         "resume_code": resume_code_for(learner) if learner else None,
-        "resume_error": request.GET.get("resume") == "unknown",
+        "resume_code_renewed": request.GET.get("code") == "new",
+        **extra,
     }
-    return render(request, "exercises/progress.html", context)
+    return render(request, "exercises/progress.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def progress_page(request: HttpRequest) -> HttpResponse:
+    """Progress through the course, the resume code, and reset."""
+    return _progress_page(request)
 
 
 @require_POST
@@ -95,9 +109,23 @@ def progress_reset(request: HttpRequest) -> HttpResponse:
     return redirect(reverse("lessons:progress"))
 
 
+@never_cache
 @require_POST
 def progress_resume(request: HttpRequest) -> HttpResponse:
     """Continue, in this browser, as the learner whose resume code was typed."""
-    if resume_learner(request, request.POST.get("code", "")) is None:
-        return redirect(reverse("lessons:progress") + "?resume=unknown")
+    typed = request.POST.get("code", "")[:40]
+    try:
+        resume_learner(request, typed)
+    except ResumeRefused as refusal:
+        status = 429 if refusal.reason == "wait" else 400
+        return _progress_page(request, status, resume_refusal=refusal, resume_typed=typed)
     return redirect(reverse("lessons:progress"))
+
+
+@require_POST
+def progress_new_resume_code(request: HttpRequest) -> HttpResponse:
+    """Replace the learner's resume code: whoever saw the old one can no longer use it."""
+    learner = existing_learner(request)
+    if learner is not None:
+        new_resume_code(learner)
+    return redirect(reverse("lessons:progress") + "?code=new")

@@ -18,6 +18,7 @@ from django.utils import timezone
 from lessons.classroom.codes import normalize_code, random_code
 from lessons.lab.store import remove_stored_sessions
 from lessons.models import LabConfig, Learner
+from lessons.throttles import Brake, client_address
 
 SESSION_LEARNER_KEY = "learner"
 
@@ -64,28 +65,55 @@ def lab_config_for(learner: Learner | None) -> LabConfig:
 
 
 RESUME_CODE_LENGTH = 8
+# Wrong resume codes: a resume code opens someone's progress, so past this many
+# from one address in the window, every code waits, right or wrong.
+RESUME_BRAKE = Brake("resume", limit=10, window=15 * 60)
+
+
+class ResumeRefused(Exception):
+    """Why a resume code did not work: "unknown" or "wait" (with `wait_seconds`)."""
+
+    def __init__(self, reason: str, wait_seconds: int = 0):
+        super().__init__(reason)
+        self.reason = reason
+        self.wait_seconds = wait_seconds
 
 
 def resume_code_for(learner: Learner) -> str:
     """The learner's code for resuming on another device, made on first use."""
     while not learner.resume_code:
+        new_resume_code(learner)
+    return learner.resume_code
+
+
+def new_resume_code(learner: Learner) -> str:
+    """Give the learner a fresh resume code; the old one stops working at once."""
+    while True:
         code = random_code(RESUME_CODE_LENGTH)
         if not Learner.objects.filter(resume_code=code).exists():
             learner.resume_code = code
             learner.save(update_fields=["resume_code"])
-    return learner.resume_code
+            return code
 
 
-def resume_learner(request: HttpRequest, raw_code: str) -> Learner | None:
-    """Continue as the learner with this code, in this browser; None if no one has it."""
+def resume_learner(request: HttpRequest, raw_code: str) -> Learner:
+    """Continue, in this browser, as the learner with this code; ResumeRefused if none has it."""
+    address = client_address(request)
+    wait = RESUME_BRAKE.wait_seconds(address)
+    if wait:
+        raise ResumeRefused("wait", wait_seconds=wait)
     code = normalize_code(raw_code)
-    if len(code) != RESUME_CODE_LENGTH:
-        return None
-    learner = Learner.objects.filter(resume_code=code).first()
-    if learner is not None:
-        # A new site session key for a new identity, as login() does.
-        request.session.cycle_key()
-        request.session[SESSION_LEARNER_KEY] = str(learner.public_id)
+    learner = (
+        Learner.objects.filter(resume_code=code).first()
+        if len(code) == RESUME_CODE_LENGTH
+        else None
+    )
+    if learner is None:
+        RESUME_BRAKE.note_failure(address)
+        raise ResumeRefused("unknown")
+    # A new site session key for a new identity, as login() does.
+    request.session.cycle_key()
+    request.session[SESSION_LEARNER_KEY] = str(learner.public_id)
     return learner
 
 

@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
+from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -90,6 +91,15 @@ def _lab_context(request: HttpRequest, learner, config: LabConfig, **extra) -> d
     return context
 
 
+def _render_lab_page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+    """The whole lab page, which may post a form that leads to the cross-site page."""
+    response = render(request, LAB_TEMPLATE, context, status=status)
+    if context.get("cross_site_origin"):
+        response._csp_update = {"form-action": [context["cross_site_origin"]]}
+    return response
+
+
+@never_cache
 @require_GET
 def lab_page(request: HttpRequest) -> HttpResponse:
     """The lab: settings, actions and the live cookie, store and timeline panels.
@@ -99,10 +109,9 @@ def lab_page(request: HttpRequest) -> HttpResponse:
     """
     learner = existing_learner(request)
     config = lab_config_for(learner)
-    template_name = LAB_TEMPLATE
     if request.htmx and request.GET.get("panel") == "panels":
-        template_name += "#panels"
-    return render(request, template_name, _lab_context(request, learner, config))
+        return render(request, LAB_TEMPLATE + "#panels", _lab_context(request, learner, config))
+    return _render_lab_page(request, _lab_context(request, learner, config))
 
 
 @require_POST
@@ -118,9 +127,7 @@ def lab_settings(request: HttpRequest) -> HttpResponse:
     if not request.htmx:
         if saved:
             return redirect(reverse("lessons:lab"))
-        return render(
-            request, LAB_TEMPLATE, _lab_context(request, learner, config, form=form), status=200
-        )
+        return _render_lab_page(request, _lab_context(request, learner, config, form=form))
     context = _lab_context(request, learner, config, form=form, settings_saved=saved)
     return render(request, LAB_TEMPLATE + "#settings-swap", context)
 
@@ -137,6 +144,7 @@ def lab_reset(request: HttpRequest) -> HttpResponse:
     return render(request, LAB_TEMPLATE + "#settings-swap", context)
 
 
+@never_cache
 @require_POST
 def lab_action(request: HttpRequest) -> HttpResponse:
     """One real request through Django's SessionMiddleware with the learner's settings.
@@ -186,9 +194,10 @@ def _action_refused(request, learner, config, field_name: str, message: str) -> 
     )
     if request.htmx:
         return render(request, LAB_TEMPLATE + "#panels", context)
-    return render(request, LAB_TEMPLATE, context)
+    return _render_lab_page(request, context)
 
 
+@never_cache
 @require_GET
 def lab_state(request: HttpRequest) -> JsonResponse:
     """Every panel's data as JSON: settings, latest exchange, changes, store, timeline."""
@@ -293,7 +302,11 @@ def lab_cross_site_page(request: HttpRequest, token: str) -> HttpResponse:
             "probe_url": f"{lab_origin}{probe_path}" if lab_origin else None,
             "language": language,
         }
-        return render(request, "lab/cross_site.html", context)
+        response = render(request, "lab/cross_site.html", context)
+    if lab_origin:
+        # The page's form and fetch() go to the lab, on the other origin.
+        response._csp_update = {"form-action": [lab_origin], "connect-src": [lab_origin]}
+    return response
 
 
 @csrf_exempt

@@ -242,9 +242,38 @@ def test_progress_survives_a_new_site_session_through_the_resume_code(learner):
 @pytest.mark.parametrize("code", ["", "ABCD", "ABCD-EFG0", "x" * 500, "'; DROP TABLE"])
 def test_a_wrong_resume_code_says_so(code, lessons):
     device = LabLearner()
-    response = device.client.post("/en/progress/resume/", {"code": code}, follow=True)
-    assert response.status_code == 200
+    response = device.client.post("/en/progress/resume/", {"code": code})
+    assert response.status_code == 400
     assert 'data-testid="resume-error"' in response.content.decode()
+
+
+def test_wrong_resume_codes_are_braked_right_ones_too(learner):
+    pass_the_question(learner)
+    code = re.search(
+        r'data-testid="resume-code">([A-Z0-9-]+)<',
+        learner.client.get("/en/progress/").content.decode(),
+    ).group(1)
+    guesser = LabLearner()
+    for attempt in range(10):
+        guess = f"ABCD{attempt:04d}".replace("0", "2").replace("1", "3")
+        assert guesser.client.post("/en/progress/resume/", {"code": guess}).status_code == 400
+    response = guesser.client.post("/en/progress/resume/", {"code": code})
+    assert response.status_code == 429
+    assert re.search(r"Wait \d+ seconds", response.content.decode())
+    assert f'value="{code}"' in response.content.decode(), "the typed code is kept"
+
+
+def test_a_new_resume_code_replaces_the_old_one(learner):
+    pass_the_question(learner)
+    page = learner.client.get("/en/progress/").content.decode()
+    old = re.search(r'data-testid="resume-code">([A-Z0-9-]+)<', page).group(1)
+    response = learner.client.post("/en/progress/resume-code/", follow=True)
+    page = response.content.decode()
+    new = re.search(r'data-testid="resume-code">([A-Z0-9-]+)<', page).group(1)
+    assert new != old and 'data-testid="resume-code-renewed"' in page
+    other_device = LabLearner()
+    assert other_device.client.post("/en/progress/resume/", {"code": old}).status_code == 400
+    assert other_device.client.post("/en/progress/resume/", {"code": new}).status_code == 302
 
 
 def test_reset_asks_first_then_forgets_the_progress(learner):

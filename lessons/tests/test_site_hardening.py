@@ -3,6 +3,8 @@
 import pytest
 from django.test import Client
 
+from lessons.tests.lab_helpers import LabLearner
+
 pytestmark = pytest.mark.django_db
 
 FORM_PATHS = ["/lab/run/", "/en/join/", "/i18n/setlang/", "/en/instructor/login/"]
@@ -56,3 +58,123 @@ def test_the_405_page_is_in_uzbek_under_uz(lessons):
     assert response.status_code == 405
     assert '<html lang="uz">' in response.content.decode()
     assert "Method not allowed" not in response.content.decode()
+
+
+# --- Headers --------------------------------------------------------------------------
+
+PAGES = ["/en/", "/uz/lab/", "/en/glossary/", "/en/search/?q=cookie", "/en/join/", "/en/progress/"]
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_every_page_has_a_strict_content_security_policy(lessons, path):
+    response = Client().get(path)
+    policy = response["Content-Security-Policy"]
+    directives = dict(part.strip().split(" ", 1) for part in policy.split(";"))
+    assert directives["default-src"] == "'self'"
+    assert directives["script-src"] == "'self'"
+    assert directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'"
+    assert "unsafe" not in policy
+    assert "camera=()" in response["Permissions-Policy"]
+    assert "geolocation=()" in response["Permissions-Policy"]
+
+
+def test_the_lab_page_may_post_only_to_itself_and_its_cross_site_origin(lessons):
+    response = Client().get("/en/lab/", headers={"Host": "localhost:8000"})
+    assert "form-action 'self' http://127.0.0.1:8000" in response["Content-Security-Policy"]
+
+
+@pytest.mark.parametrize(
+    "path", ["/en/progress/", "/en/lab/", "/en/lab/state.json", "/en/instructor/"]
+)
+def test_pages_with_private_data_are_never_stored_by_caches(lessons, path):
+    learner = LabLearner()
+    learner.configure()
+    cache_control = learner.client.get(path)["Cache-Control"]
+    assert "no-store" in cache_control and "private" in cache_control
+
+
+def test_the_dashboard_and_its_csv_are_never_stored(instructor_client, lessons):
+    client, classroom = instructor_client
+    for path in (
+        f"/en/instructor/classrooms/{classroom.pk}/",
+        f"/en/instructor/classrooms/{classroom.pk}/progress.csv",
+    ):
+        response = client.get(path)
+        assert response.status_code == 200
+        assert "no-store" in response["Cache-Control"]
+
+
+# --- The site's own session ------------------------------------------------------------
+
+PASSWORD = "a-long-enough-instructor-password"
+
+
+@pytest.fixture
+def instructor_client(db):
+    from django.contrib.auth import get_user_model
+
+    from lessons.models import Classroom
+
+    user = get_user_model().objects.create_user("teacher", password=PASSWORD, is_staff=True)
+    classroom = Classroom.objects.create(name="Group")
+    classroom.instructors.add(user)
+    client = Client()
+    response = client.post("/en/instructor/login/", {"username": "teacher", "password": PASSWORD})
+    assert response.status_code == 302
+    return client, classroom
+
+
+def test_an_instructor_session_has_an_idle_expiry(instructor_client, settings):
+    client, _classroom = instructor_client
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    assert int(cookie["max-age"]) == settings.INSTRUCTOR_SESSION_IDLE
+
+
+def test_an_instructor_session_ends_at_its_absolute_age_however_active(instructor_client, settings):
+    import time
+
+    from lessons.classroom.session_limits import LOGGED_IN_AT
+
+    client, classroom = instructor_client
+    dashboard = f"/en/instructor/classrooms/{classroom.pk}/"
+    assert client.get(dashboard).status_code == 200
+    session = client.session
+    session[LOGGED_IN_AT] = int(time.time()) - settings.INSTRUCTOR_SESSION_MAX_AGE - 1
+    session.save()
+    response = client.get(dashboard)
+    assert response.status_code == 302 and "/instructor/login/" in response["Location"]
+    assert client.get(dashboard).status_code == 302, "logged out for good"
+
+
+def test_wrong_passwords_lock_that_user_name_out_for_a_while(instructor_client):
+    guesser = Client()
+    for attempt in range(1, 6):
+        response = guesser.post("/en/instructor/login/", {"username": "teacher", "password": "x"})
+        assert response.status_code == (429 if attempt == 5 else 200), attempt
+    # Locked: even the right password waits.
+    response = guesser.post("/uz/instructor/login/", {"username": "teacher", "password": PASSWORD})
+    assert response.status_code == 429
+    assert 'data-testid="locked-out"' in response.content.decode()
+    assert '<html lang="uz">' in response.content.decode()
+    # Another user name from the same address is not locked out.
+    from django.contrib.auth import get_user_model
+
+    get_user_model().objects.create_user("colleague", password=PASSWORD, is_staff=True)
+    other = Client().post("/en/instructor/login/", {"username": "colleague", "password": PASSWORD})
+    assert other.status_code == 302
+
+
+# --- Search ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("query", ["session mark", "mark session", "amp", "lt", "cookie <b>"])
+def test_search_highlighting_never_nests_or_breaks_markup(lessons, query):
+    import re
+
+    html = Client().get("/en/search/", {"q": query}).content.decode()
+    results = html.split('class="search-results"')[-1]
+    assert "<mark><mark>" not in results
+    assert not re.search(r"<mark>[^<]*<mark>", results)
+    assert not re.search(r"&[a-z]*<mark>", results)
+    assert "<b>" not in results
