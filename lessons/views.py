@@ -15,6 +15,7 @@ from pygments.lexers import PythonLexer
 
 from lessons.classroom.services import classroom_of
 from lessons.exercises.progress import course_progress
+from lessons.lab.engines import ENGINE_BY_PATH
 from lessons.lab.learners import existing_learner
 from lessons.models import ExerciseProgress, GlossaryTerm, Lesson
 from lessons.search import MAX_QUERY_LENGTH, normalize_query, search_lessons
@@ -126,6 +127,7 @@ def engine_source(request: HtmxHttpRequest, name: str) -> HttpResponse:
     context = {
         "name": name,
         "engine_path": module_name,
+        "in_lab": module_name in ENGINE_BY_PATH,
         "path": path,
         "lines": lines,
         "source_html": mark_safe(html),  # Pygments escapes the code itself

@@ -16,6 +16,7 @@ whose `get_model_class()` returns it. Everything else, from keys and expiry
 to `clearsessions`, is Django's database engine unchanged.
 """
 
+from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 
 SIGNING_SALT = "lessons.session_engines.site_sessions"
@@ -28,6 +29,11 @@ class SessionStore(DatabaseSessionStore):
         from lessons.models import SiteSession
 
         return SiteSession
+
+    def _validate_session_key(self, key):
+        # Only keys of the shape Django makes reach the database: a cookie with
+        # a NUL or other odd characters would make PostgreSQL refuse the query.
+        return bool(key) and len(key) == 32 and set(key) <= set(VALID_KEY_CHARS)
 
     @property
     def key_salt(self) -> str:

@@ -175,6 +175,15 @@ def test_the_engine_source_page_shows_the_code_the_lab_runs(client, lessons, lan
     assert f'href="/{language}/lessons/writing-your-own-engine/"' in page
 
 
+def test_the_site_sessions_engine_source_is_shown_as_the_sites_own(client, lessons):
+    page = client.get("/en/source/site_sessions/").content.decode()
+    assert "lessons/session_engines/site_sessions.py" in page
+    assert "key_salt" in page and "get_model_class" in page
+    assert "not one the lab offers" in page
+    lesson = client.get("/uz/lessons/writing-your-own-engine/").content.decode()
+    assert 'href="/uz/source/site_sessions/"' in lesson
+
+
 def test_an_unknown_engine_source_is_not_found(client):
     assert client.get("/en/source/pickle_store/").status_code == 404
 
