@@ -1,21 +1,37 @@
 """The site's own error pages, in the learner's language, for requests Django refuses early."""
 
-from django.http import HttpRequest, HttpResponse
+from django.core.exceptions import BadRequest, SuspiciousOperation
+from django.http import HttpRequest, HttpResponse, UnreadablePostError
 from django.shortcuts import render
+from django.utils.deprecation import MiddlewareMixin
 from django.views import defaults
 
 
-def bad_request(request: HttpRequest, exception: Exception) -> HttpResponse:
-    """400: Django's page with the site's template, even when the form itself was unreadable.
+class UnreadableFormMiddleware(MiddlewareMixin):
+    """Answer a form Django cannot read with the site's 400 page, in the learner's language.
 
-    Django refuses a form posted in another charset than UTF-8 without
-    parsing it; the CSRF check that the 400 page runs would read the form
-    again, fail again and turn the 400 into an empty 500. Marking the form as
-    unreadable, as Django does for a broken multipart body, lets the page show.
+    Django refuses some forms without parsing them (another charset than
+    UTF-8, too many fields, too large) and leaves request.POST unset. Every
+    error page runs the CSRF check, which would read the form again, fail
+    again and turn the page into an empty 500. So the form is read here,
+    before CsrfViewMiddleware, and a refused one is marked unreadable, as
+    Django marks a broken multipart body.
     """
-    if request.method == "POST" and not hasattr(request, "_post"):
-        request._mark_post_parse_error()
-    return defaults.bad_request(request, exception)
+
+    def process_request(self, request: HttpRequest) -> None:
+        if request.method != "POST":
+            return
+        try:
+            request.POST  # noqa: B018 - reading it is the check
+        except (BadRequest, SuspiciousOperation, UnreadablePostError) as error:
+            request._mark_post_parse_error()
+            request.unreadable_form = error
+
+    def process_view(self, request: HttpRequest, view, args, kwargs) -> HttpResponse | None:
+        error = getattr(request, "unreadable_form", None)
+        if error is None:
+            return None
+        return defaults.bad_request(request, error)
 
 
 class MethodNotAllowedPageMiddleware:

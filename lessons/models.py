@@ -96,6 +96,9 @@ class Learner(models.Model):
     )
     # "Resume on another device": a short code, made when first asked for.
     resume_code = models.CharField(max_length=12, unique=True, null=True, blank=True)
+    # Raised with every new resume code: browsers that came in with an older one
+    # are no longer this learner.
+    resume_generation = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     last_seen_at = models.DateTimeField(_("last seen"), auto_now=True)
 

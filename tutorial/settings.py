@@ -113,14 +113,19 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Reads a session or CSRF cookie still under its name from before HTTPS.
+    "tutorial.legacy_cookies.HostPrefixMigrationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     # After sessions (it reads the language cookie and the session), before
     # common (so that redirects to /en/ or /uz/ happen first).
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # Inside LocaleMiddleware, so that the page speaks the learner's language.
-    "lessons.error_pages.MethodNotAllowedPageMiddleware",
+    # Before CSRF, which would be the first to read a form Django refuses.
+    "lessons.error_pages.UnreadableFormMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Inside LocaleMiddleware (the learner's language) and CSRF (the page's token
+    # gets its cookie).
+    "lessons.error_pages.MethodNotAllowedPageMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "lessons.classroom.session_limits.InstructorSessionLimitsMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -154,14 +159,15 @@ TEMPLATES = [
 
 # --- Data -------------------------------------------------------------------
 def private_file(path: str | Path) -> None:
-    """Create a file that only this user can read and write, unless it exists already.
-
-    Used for SQLite databases: they hold every learner's progress and the
-    site's sessions, and SQLite gives its -wal and -shm files the same mode.
-    """
+    """Make sure only this user can read and write a SQLite database (and its -wal
+    and -shm files, which SQLite creates with the database's mode): it holds
+    every learner's progress and the site's sessions."""
     path = Path(path)
     if path.parent.is_dir() and not path.exists():
         os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for existing in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+        if existing.exists() and existing.stat().st_mode & 0o077:
+            existing.chmod(0o600)
 
 
 if not os.environ.get("DATABASE_URL"):
@@ -270,9 +276,13 @@ if HTTPS:
     # The header alone puts no site on the browsers' preload list; submitting
     # the domain does. It is on so that check --deploy is clean.
     SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
-if env_bool("DJANGO_BEHIND_PROXY", default=False):
-    # Only behind a proxy that sets this header itself; otherwise a client
-    # could claim to be on HTTPS.
+# Behind a proxy (Caddy, nginx) every request comes from the proxy's address:
+# the proxy must then set X-Forwarded-Proto itself and append the client's
+# address to X-Forwarded-For, whose last entry the brakes on guessing read
+# (lessons/throttles.py). Without a proxy both headers are ignored: a client
+# could write anything in them.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", default=False)
+if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 X_FRAME_OPTIONS = "DENY"
@@ -303,7 +313,18 @@ CONTENT_SECURITY_POLICY = {
 LAB_SESSION_FILE_PATH = Path(os.environ.get("LAB_SESSION_FILE_PATH") or VAR_DIR / "lab-sessions")
 # Cookie names the lab refuses, so a learner's lab cookie can never replace
 # one the site itself depends on.
-LAB_RESERVED_COOKIE_NAMES = (SESSION_COOKIE_NAME, CSRF_COOKIE_NAME, LANGUAGE_COOKIE_NAME)
+LAB_RESERVED_COOKIE_NAMES = tuple(
+    dict.fromkeys(
+        [
+            SESSION_COOKIE_NAME,
+            CSRF_COOKIE_NAME,
+            LANGUAGE_COOKIE_NAME,
+            # The names without the __Host- prefix: browsers may still hold them.
+            "sessionlab_session",
+            "sessionlab_csrftoken",
+        ]
+    )
+)
 # "Another site" for the SameSite lesson: a second host name for this server
 # that browsers count as a different site, e.g. http://lab-other.school.local:8000.
 # Left empty, localhost and 127.0.0.1 serve as each other's.
@@ -317,8 +338,10 @@ LAB_TIMELINE_LENGTH = 30
 
 # --- Logins -----------------------------------------------------------------
 # Instructors (and the admin) log in with a password; django-axes counts wrong
-# ones per user name and address: after 5, that pair waits 10 minutes (a 429
-# page). Keyed by both, so that one learner cannot lock the whole school out.
+# ones per user name and address: after 5, that user name waits 10 minutes on
+# that network (a 429 page). Keyed by both, so that a lockout holds one name
+# on one network, not every instructor; someone on the same network who knows
+# an instructor's user name can still keep it locked, 10 minutes at a time.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
@@ -328,8 +351,8 @@ AXES_COOLOFF_TIME = datetime.timedelta(minutes=10)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "classroom/locked_out.html"
+# The same address as the other brakes (REMOTE_ADDR, or the proxy's report of it).
 AXES_CLIENT_IP_CALLABLE = "lessons.throttles.client_address"
-# The address is REMOTE_ADDR only: a client can write any X-Forwarded-For.
 AXES_VERBOSE = False
 # An instructor's site session lasts at most this long after logging in, however
 # active (the idle limit is the session's own expiry, set at login).
@@ -385,4 +408,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    # django-axes tells of every login at INFO; lockouts come at WARNING.
+    "loggers": {"axes": {"level": "WARNING"}},
 }

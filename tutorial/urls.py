@@ -6,9 +6,6 @@ from django.views.i18n import set_language
 
 from lessons.lab import views as lab_views
 
-# Errors Django raises before a view answers get the site's own page.
-handler400 = "lessons.error_pages.bad_request"
-
 urlpatterns = [
     # Outside the language prefix: the switcher posts here from any page. A GET
     # only redirects (Django changes nothing without a POST); other methods get 405.

@@ -1,5 +1,6 @@
 """Joining classrooms and reading their progress (writes and reads kept out of the views)."""
 
+import logging
 import unicodedata
 from dataclasses import dataclass
 
@@ -9,11 +10,11 @@ from django.http import HttpRequest
 from lessons.classroom.codes import normalize_code
 from lessons.lab.learners import learner_for
 from lessons.models import Classroom, Exercise, ExerciseProgress, Learner, Membership
-from lessons.throttles import Brake, client_address
+from lessons.throttles import Brake, browser_id, client_address
 
 MAX_NAME_LENGTH = 40
-JOIN_FAILURES_ALLOWED = 5
-JOIN_FAILURE_WINDOW = 60
+JOIN_ATTEMPTS_ALLOWED = 5
+JOIN_ATTEMPT_WINDOW = 60
 STUCK_AFTER_FAILED_CHECKS = 3
 
 
@@ -32,10 +33,14 @@ def clean_display_name(raw: str) -> str:
     return " ".join(visible.split())[:MAX_NAME_LENGTH].strip()
 
 
-# Wrong join codes: past this many from one address in the window, a wrong code
-# gets "wait" instead of "unknown". A right code always gets in: a class behind
-# one router shares one address, and a classmate's typos must not lock it out.
-JOIN_BRAKE = Brake("join", limit=JOIN_FAILURES_ALLOWED, window=JOIN_FAILURE_WINDOW)
+# A browser may try this many join codes a minute; past that it waits, even with
+# the right code. Right codes are given back, so a class joining never waits, and
+# a classmate at the next desk (another browser, the same address) is never held.
+JOIN_BRAKE = Brake("join", limit=JOIN_ATTEMPTS_ALLOWED, window=JOIN_ATTEMPT_WINDOW)
+# Wrong codes from one address: past this many in the window, the security log says
+# so (a classroom behind one router shares an address, so this never refuses).
+JOIN_NETWORK_WATCH = Brake("join-network", limit=100, window=10 * 60)
+security_logger = logging.getLogger("django.security.JoinCodes")
 
 
 def join_classroom(request: HttpRequest, raw_code: str, raw_name: str) -> Membership:
@@ -43,13 +48,18 @@ def join_classroom(request: HttpRequest, raw_code: str, raw_name: str) -> Member
     name = clean_display_name(raw_name)
     if not name:
         raise JoinRefused("no_name")
+    browser = browser_id(request)
+    wait = JOIN_BRAKE.attempt(browser)
+    if wait:
+        raise JoinRefused("slow_down", wait_seconds=wait)
     code = normalize_code(raw_code)
     classroom = Classroom.objects.filter(join_code=code).first() if code else None
     if classroom is None:
         address = client_address(request)
-        if JOIN_BRAKE.note_failure(address) > JOIN_FAILURES_ALLOWED:
-            raise JoinRefused("slow_down", wait_seconds=JOIN_BRAKE.wait_seconds(address))
+        if JOIN_NETWORK_WATCH.attempt(address):
+            security_logger.warning("Many wrong join codes from %s", address)
         raise JoinRefused("unknown_code")
+    JOIN_BRAKE.give_back(browser)
     learner = learner_for(request)
     existing = Membership.objects.filter(classroom=classroom, learner=learner).first()
     if existing is not None:

@@ -24,7 +24,7 @@ JOIN_MESSAGES = {
     "closed": lambda refusal: _("This classroom is closed: it takes no new learners."),
     "no_name": lambda refusal: _("Give the name your instructor will see."),
     "slow_down": lambda refusal: (
-        _("Too many wrong codes. Wait %(seconds)s seconds and try again.")
+        _("Too many wrong codes from this browser. Wait %(seconds)s seconds and try again.")
         % {"seconds": refusal.wait_seconds}
     ),
 }
@@ -169,7 +169,10 @@ def join(request: HttpRequest, code: str = "") -> HttpResponse:
             )
         except JoinRefused as refusal:
             form.add_error(None, JOIN_MESSAGES[refusal.reason](refusal))
-            status = 429 if refusal.reason == "slow_down" else 400
+            if refusal.reason == "slow_down":
+                response = render(request, "classroom/join.html", {"form": form}, status=429)
+                response["Retry-After"] = str(refusal.wait_seconds)
+                return response
         else:
             with translation.override(membership.classroom.default_language):
                 return redirect(reverse("lessons:lesson_list"))

@@ -18,7 +18,7 @@ from lessons.lab.learners import (
     ResumeRefused,
     existing_learner,
     learner_for,
-    new_resume_code,
+    renew_resume_code,
     resume_code_for,
     resume_learner,
 )
@@ -117,8 +117,11 @@ def progress_resume(request: HttpRequest) -> HttpResponse:
     try:
         resume_learner(request, typed)
     except ResumeRefused as refusal:
-        status = 429 if refusal.reason == "wait" else 400
-        return _progress_page(request, status, resume_refusal=refusal, resume_typed=typed)
+        if refusal.reason != "wait":
+            return _progress_page(request, 400, resume_refusal=refusal, resume_typed=typed)
+        response = _progress_page(request, 429, resume_refusal=refusal, resume_typed=typed)
+        response["Retry-After"] = str(refusal.wait_seconds)
+        return response
     return redirect(reverse("lessons:progress"))
 
 
@@ -127,5 +130,5 @@ def progress_new_resume_code(request: HttpRequest) -> HttpResponse:
     """Replace the learner's resume code: whoever saw the old one can no longer use it."""
     learner = existing_learner(request)
     if learner is not None:
-        new_resume_code(learner)
+        renew_resume_code(request, learner)
     return redirect(reverse("lessons:progress") + "?code=new")

@@ -21,6 +21,8 @@ from lessons.models import LabConfig, Learner
 from lessons.throttles import Brake, client_address
 
 SESSION_LEARNER_KEY = "learner"
+# In a browser that came in with a resume code: which of the learner's codes it was.
+RESUMED_GENERATION = "resume_generation"
 
 
 def existing_learner(request: HttpRequest) -> Learner | None:
@@ -29,9 +31,20 @@ def existing_learner(request: HttpRequest) -> Learner | None:
     if not public_id:
         return None
     try:
-        return Learner.objects.select_related("lab_config").filter(public_id=public_id).first()
+        learner = Learner.objects.select_related("lab_config").filter(public_id=public_id).first()
     except ValidationError:
         return None
+    if learner is None:
+        return None
+    resumed_with = request.session.get(RESUMED_GENERATION)
+    if resumed_with is not None and resumed_with != learner.resume_generation:
+        # This browser came in with a resume code that has since been replaced.
+        request.session.flush()
+        return None
+    if timezone.now() - learner.last_seen_at > LAST_SEEN_EVERY:
+        learner.last_seen_at = timezone.now()
+        Learner.objects.filter(pk=learner.pk).update(last_seen_at=learner.last_seen_at)
+    return learner
 
 
 # How often a learner's "last seen" is written: often enough to tell who is idle.
@@ -48,9 +61,6 @@ def learner_for(request: HttpRequest) -> Learner:
     if learner is None:
         learner = Learner.objects.create()
         request.session[SESSION_LEARNER_KEY] = str(learner.public_id)
-    elif timezone.now() - learner.last_seen_at > LAST_SEEN_EVERY:
-        learner.last_seen_at = timezone.now()
-        Learner.objects.filter(pk=learner.pk).update(last_seen_at=learner.last_seen_at)
     return learner
 
 
@@ -66,8 +76,9 @@ def lab_config_for(learner: Learner | None) -> LabConfig:
 
 RESUME_CODE_LENGTH = 8
 # Wrong resume codes: a resume code opens someone's progress, so past this many
-# from one address in the window, every code waits, right or wrong.
-RESUME_BRAKE = Brake("resume", limit=10, window=15 * 60)
+# from one address in the window, every code waits, right or wrong (right ones
+# are given back and use up nothing).
+RESUME_BRAKE = Brake("resume", limit=20, window=15 * 60)
 
 
 class ResumeRefused(Exception):
@@ -81,25 +92,33 @@ class ResumeRefused(Exception):
 
 def resume_code_for(learner: Learner) -> str:
     """The learner's code for resuming on another device, made on first use."""
-    while not learner.resume_code:
-        new_resume_code(learner)
+    if not learner.resume_code:
+        _store_new_resume_code(learner)
     return learner.resume_code
 
 
-def new_resume_code(learner: Learner) -> str:
-    """Give the learner a fresh resume code; the old one stops working at once."""
+def _store_new_resume_code(learner: Learner) -> None:
     while True:
         code = random_code(RESUME_CODE_LENGTH)
         if not Learner.objects.filter(resume_code=code).exists():
             learner.resume_code = code
-            learner.save(update_fields=["resume_code"])
-            return code
+            learner.save(update_fields=["resume_code", "resume_generation"])
+            return
+
+
+def renew_resume_code(request: HttpRequest, learner: Learner) -> None:
+    """A fresh resume code: the old one stops working, and so do the browsers that came
+    in with it. The browser asking keeps its place."""
+    learner.resume_generation += 1
+    _store_new_resume_code(learner)
+    if RESUMED_GENERATION in request.session:
+        request.session[RESUMED_GENERATION] = learner.resume_generation
 
 
 def resume_learner(request: HttpRequest, raw_code: str) -> Learner:
     """Continue, in this browser, as the learner with this code; ResumeRefused if none has it."""
     address = client_address(request)
-    wait = RESUME_BRAKE.wait_seconds(address)
+    wait = RESUME_BRAKE.attempt(address)
     if wait:
         raise ResumeRefused("wait", wait_seconds=wait)
     code = normalize_code(raw_code)
@@ -109,11 +128,12 @@ def resume_learner(request: HttpRequest, raw_code: str) -> Learner:
         else None
     )
     if learner is None:
-        RESUME_BRAKE.note_failure(address)
         raise ResumeRefused("unknown")
+    RESUME_BRAKE.give_back(address)
     # A new site session key for a new identity, as login() does.
     request.session.cycle_key()
     request.session[SESSION_LEARNER_KEY] = str(learner.public_id)
+    request.session[RESUMED_GENERATION] = learner.resume_generation
     return learner
 
 
@@ -140,7 +160,7 @@ def idle_learners(days: int):
 def forget_learners(learners) -> Forgotten:
     """Delete these learners with everything the lab keeps for them, in every store."""
     forgotten = Forgotten()
-    for learner in learners.iterator():
+    for learner in Learner.objects.filter(pk__in=list(learners.values_list("pk", flat=True))):
         keys = list(learner.lab_session_keys.values_list("engine", "session_key"))
         forgotten.unreachable += remove_stored_sessions(keys)
         forgotten.sessions += len(keys)

@@ -96,11 +96,19 @@ def note_messages(note: dict[str, Any]) -> list[str]:
             % {"engine": note.get("engine", "")}
         ),
         "foreign_cookie": lambda: (
-            _(
-                "The cookie %(name)s holds the key of a session stored for someone else, so the "
-                "lab did not show it to Django: Django handled this request as if your browser "
-                "had sent no %(name)s cookie. A real project would have loaded that session: "
-                "whoever holds a session key is that session."
+            (
+                _(
+                    "The store could not be asked whether the key in the cookie %(name)s is "
+                    "yours, so the lab did not show it to Django: Django handled this request as "
+                    "if your browser had sent no %(name)s cookie."
+                )
+                if note.get("reason") == "unchecked"
+                else _(
+                    "The cookie %(name)s holds the key of a session stored for someone else, so "
+                    "the lab did not show it to Django: Django handled this request as if your "
+                    "browser had sent no %(name)s cookie. A real project would have loaded that "
+                    "session: whoever holds a session key is that session."
+                )
             )
             % {"name": note.get("cookie", "")}
         ),

@@ -46,6 +46,7 @@ from lessons.lab.store import (
     CACHE_KEY_PREFIXES,
     STORE_ERRORS,
     ensure_file_store,
+    is_session_key,
     store_snapshot_for,
     stored_record_exists,
 )
@@ -102,30 +103,33 @@ def recorded_set_cookie(cookie: SetCookie) -> str:
     return f"{cookie.name}={safe_text(cookie.value, RECORDED_HEADER_CHARS)}{attributes}"
 
 
-def names_someone_elses_session(
-    learner: Learner, config: LabConfig, session_key: str, file_directory: str
-) -> bool:
-    """Does this cookie value name a stored session that is not this learner's?
+def why_hidden(learner: Learner, config: LabConfig, session_key: str) -> str | None:
+    """Why this cookie value must not reach Django, or None when it may.
 
-    Such a key is hidden from Django: it would load, change or delete a
-    record of another learner (or of nobody's, once a learner was forgotten).
     A key the learner was given, or one that names nothing at all (typed,
     made up, left from another engine, already expired and cleared), goes to
     Django untouched, which then behaves exactly as in any project: a new
-    session on a write, a deleting Set-Cookie on a read.
+    session on a write, a deleting Set-Cookie on a read. A key that names a
+    stored record that is not this learner's would load, change or delete it:
+    "someone_else" (another learner's), "not_yours" (a record the lab gave
+    nobody now, such as a forgotten learner's) or "unchecked" (the store
+    cannot be asked).
     """
+    if not is_session_key(session_key):
+        return None  # nothing is ever stored under such a value
     owners = set(
         LabSessionKey.objects.filter(
             engine__in=engines_sharing_keys(config.engine), session_key=session_key
         ).values_list("learner_id", flat=True)
     )
     if learner.pk in owners:
-        return False
+        return None
     if owners:
-        return True
-    return stored_record_exists(
-        config.engine, config.cookie_name, session_key, config.cache_alias, file_directory
-    )
+        return "someone_else"
+    exists = stored_record_exists(config.engine, session_key, config.cache_alias)
+    if exists is None:
+        return "unchecked"
+    return "not_yours" if exists else None
 
 
 @dataclass(frozen=True)
@@ -190,7 +194,7 @@ def missing_cookie_note(
 
 def _served_from_cache(engine_name: str, session_key: str | None, alias: str) -> bool | None:
     """For cached_db: is the session in the cache before the request reads it?"""
-    if engine_name != "cached_db" or not session_key:
+    if engine_name != "cached_db" or not session_key or not is_session_key(session_key):
         return None
     from django.core.cache import caches
 
@@ -302,13 +306,14 @@ def run_lab_action(
     lab_request.COOKIES = dict(request.COOKIES)
     incoming_key = lab_request.COOKIES.get(cookie_name)
     file_directory = session_settings["SESSION_FILE_PATH"]
-    if (
-        incoming_key
-        and engine.stores_on_server
-        and names_someone_elses_session(learner, config, incoming_key, file_directory)
-    ):
+    hidden = (
+        why_hidden(learner, config, incoming_key)
+        if incoming_key and engine.stores_on_server
+        else None
+    )
+    if hidden:
         del lab_request.COOKIES[cookie_name]
-        notes.append({"code": "foreign_cookie", "cookie": cookie_name})
+        notes.append({"code": "foreign_cookie", "cookie": cookie_name, "reason": hidden})
         incoming_key = None
 
     served_from_cache = _served_from_cache(config.engine, incoming_key, config.cache_alias)
@@ -371,7 +376,7 @@ def run_lab_action(
         vary=response.get("Vary", "")[:200],
         # A browser never sends back a cookie longer than this, so nothing is lost
         # for comparing what came back with what was sent.
-        session_key=safe_text(current_key or "", RECORDED_HEADER_CHARS)[:BROWSER_COOKIE_LIMIT],
+        session_key=safe_text((current_key or "")[:BROWSER_COOKIE_LIMIT], BROWSER_COOKIE_LIMIT),
         result=for_record({"value": outcome.result, "error": outcome.error} if outcome else None),
         notes=for_record(notes),
         store=for_record(_snapshot(config, current_key, file_directory)),

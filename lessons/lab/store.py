@@ -34,6 +34,8 @@ MEMCACHED_ERRORS = (MemcacheError, OSError)
 RECORD_PARTS = ("database", "file", "cache", "memcached", "redis")
 # The shape of every key SessionBase makes (_get_new_session_key).
 DJANGO_SESSION_KEY = re.compile(r"[a-z0-9]{32}")
+# A session file is at most the lab's session limit, signed: never read more.
+MAX_FILE_READ = 256 * 1024
 # What a session store that cannot be reached raises, whichever server it is.
 STORE_ERRORS = (*REDIS_ERRORS, MemcacheError)
 
@@ -63,10 +65,12 @@ def database_row(session_key: str) -> dict[str, Any]:
 
 
 def session_file(directory: str, cookie_name: str, session_key: str) -> dict[str, Any]:
+    """The file engine's file for this key (a key of Django's shape: see is_session_key)."""
     path = Path(directory) / f"{cookie_name}{session_key}"
     try:
         stat = path.stat()
-        raw = path.read_text(encoding="ascii")
+        with path.open(encoding="ascii") as file:
+            raw = file.read(MAX_FILE_READ)
     except (OSError, UnicodeDecodeError):
         return {"exists": False, "path": str(path)}
     return {
@@ -186,6 +190,11 @@ def store_snapshot_for(
     if engine_name == "signed_cookies":
         snapshot["cookie"] = decode_signed_cookie(session_key, max_age=cookie_age)
         return snapshot
+    if not is_session_key(session_key):
+        # Nothing is ever stored under it, so no store is asked (a cookie value
+        # is no file name, and some stores refuse odd keys).
+        snapshot["not_a_key"] = True
+        return snapshot
     if engine.uses_database:
         snapshot["database"] = database_row(session_key)
     if engine.uses_files:
@@ -201,17 +210,20 @@ def store_snapshot_for(
     return snapshot
 
 
-def stored_record_exists(
-    engine_name: str, cookie_name: str, session_key: str, cache_alias: str, file_directory: str
-) -> bool:
+def is_session_key(value: str) -> bool:
+    """Could a store hold a session under this cookie value? Only if Django made it:
+    every engine's keys are 32 characters of a-z and 0-9."""
+    return bool(DJANGO_SESSION_KEY.fullmatch(value))
+
+
+def stored_record_exists(engine_name: str, session_key: str, cache_alias: str) -> bool | None:
     """Is there any record under this key in the engine's store, live or expired?
 
-    When the store cannot be asked, the answer is yes: a key the lab cannot
-    check is treated as someone else's. The file engine's directory is the
-    learner's own, so whatever it holds is theirs.
+    None when the store cannot be asked. The file engine's directory is the
+    learner's own, so whatever it holds is theirs: it is not asked.
     """
-    if not DJANGO_SESSION_KEY.fullmatch(session_key):
-        return False  # every engine's keys are Django's: 32 characters of a-z and 0-9
+    if not is_session_key(session_key):
+        return False
     engine = ENGINES[engine_name]
     try:
         if engine.uses_database and Session.objects.filter(session_key=session_key).exists():
@@ -227,8 +239,8 @@ def stored_record_exists(
             store = redis_json.SessionStore()
             if redis_json.redis_client().exists(store.redis_key(session_key)):
                 return True
-    except (*STORE_ERRORS, MemcacheError):
-        return True
+    except STORE_ERRORS:
+        return None
     return False
 
 
@@ -251,13 +263,13 @@ def remove_stored_sessions(keys: list[tuple[str, str]]) -> list[str]:
         cache_keys = [
             CACHE_KEY_PREFIXES[engine] + key
             for engine, key in keys
-            if engine in CACHE_KEY_PREFIXES and DJANGO_SESSION_KEY.fullmatch(key)
+            if engine in CACHE_KEY_PREFIXES and is_session_key(key)
         ]
         if not cache_keys:
             continue
         try:
             caches[alias].delete_many(cache_keys)
-        except (*STORE_ERRORS, MemcacheError):
+        except STORE_ERRORS:
             unreachable.append(alias)
     redis_keys = [
         redis_json.SessionStore().redis_key(key) for engine, key in keys if engine == "redis_json"

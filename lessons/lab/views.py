@@ -19,6 +19,7 @@ from lessons.lab.actions import ACTIONS, ActionInput, ActionInputError, parse_ac
 from lessons.lab.engines import ENGINES
 from lessons.lab.forms import LabSettingsForm, django_default_display
 from lessons.lab.learners import existing_learner, lab_config_for, learner_for
+from lessons.lab.limits import safe_text
 from lessons.lab.measure import ROUNDS as MEASURE_ROUNDS
 from lessons.lab.measure import measure_engines
 from lessons.lab.panels import lab_panels_for
@@ -91,9 +92,9 @@ def _lab_context(request: HttpRequest, learner, config: LabConfig, **extra) -> d
     return context
 
 
-def _render_lab_page(request: HttpRequest, context: dict, status: int = 200) -> HttpResponse:
+def _render_lab_page(request: HttpRequest, context: dict) -> HttpResponse:
     """The whole lab page, which may post a form that leads to the cross-site page."""
-    response = render(request, LAB_TEMPLATE, context, status=status)
+    response = render(request, LAB_TEMPLATE, context)
     if context.get("cross_site_origin"):
         response._csp_update = {"form-action": [context["cross_site_origin"]]}
     return response
@@ -356,6 +357,6 @@ def lab_observe(request: HttpRequest) -> HttpResponse:
     if exchange is not None:
         LabObservation.objects.get_or_create(
             exchange=exchange,
-            defaults={"document_cookie": request.POST.get("document_cookie", "")[:8192]},
+            defaults={"document_cookie": safe_text(request.POST.get("document_cookie", ""), 8192)},
         )
     return HttpResponse(status=204)

@@ -253,12 +253,18 @@ def test_wrong_resume_codes_are_braked_right_ones_too(learner):
         r'data-testid="resume-code">([A-Z0-9-]+)<',
         learner.client.get("/en/progress/").content.decode(),
     ).group(1)
+    from lessons.lab.learners import RESUME_BRAKE
+
     guesser = LabLearner()
-    for attempt in range(10):
+    # A right code uses up nothing...
+    assert guesser.client.post("/en/progress/resume/", {"code": code}).status_code == 302
+    for attempt in range(RESUME_BRAKE.limit):
         guess = f"ABCD{attempt:04d}".replace("0", "2").replace("1", "3")
         assert guesser.client.post("/en/progress/resume/", {"code": guess}).status_code == 400
+    # ...but once the wrong ones reach the limit, every code waits.
     response = guesser.client.post("/en/progress/resume/", {"code": code})
     assert response.status_code == 429
+    assert int(response["Retry-After"]) > 0
     assert re.search(r"Wait \d+ seconds", response.content.decode())
     assert f'value="{code}"' in response.content.decode(), "the typed code is kept"
 
@@ -309,3 +315,18 @@ def test_the_lab_shows_the_presets_lesson_exercises(learner):
     page = learner.client.get("/en/lab/").content.decode()
     assert 'data-exercise="hide-from-javascript"' in page
     assert 'hx-post="/en/exercises/cookie-flags/hide-from-javascript/check/"' in page
+
+
+def test_a_new_resume_code_also_ends_the_devices_that_came_in_with_the_old_one(learner):
+    pass_the_question(learner)
+    page = learner.client.get("/en/progress/").content.decode()
+    code = re.search(r'data-testid="resume-code">([A-Z0-9-]+)<', page).group(1)
+    phone, stranger = LabLearner(), LabLearner()
+    for device in (phone, stranger):
+        assert device.client.post("/en/progress/resume/", {"code": code}).status_code == 302
+        assert signed_cookie_lesson_line(1) in device.client.get("/en/").content.decode()
+    # The learner's phone makes a new code: it keeps its place, the stranger loses it.
+    phone.client.post("/en/progress/resume-code/")
+    assert signed_cookie_lesson_line(1) in phone.client.get("/en/").content.decode()
+    assert signed_cookie_lesson_line(1) in learner.client.get("/en/").content.decode()
+    assert signed_cookie_lesson_line(0) in stranger.client.get("/en/").content.decode()

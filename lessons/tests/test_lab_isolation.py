@@ -164,6 +164,9 @@ def test_a_site_session_key_is_a_stranger_to_the_lab(engine):
     learner = LabLearner()
     learner.configure(engine=engine)
     own_site_key = site_key(learner)
+    # No store of the lab holds anything under it...
+    assert not Session.objects.filter(session_key=own_site_key).exists()
+    assert DatabaseSessionStore(own_site_key).load() == {}
     learner.client.cookies["sessionid"] = own_site_key
     learner.do("read")
     assert learner.state()["latest"]["result"]["value"] in ({}, None)
@@ -188,6 +191,29 @@ def test_the_site_cannot_load_a_lab_row_even_with_the_same_key():
     )
     assert SiteStore(lab_row.session_key).load() == {}
     assert SiteStore("x" * 32).load() == {}
+
+
+@pytest.mark.parametrize("cookie_name", ["..", ".", "sessionid"])
+@pytest.mark.parametrize("action", ["visit", "read", "clearsessions"])
+def test_a_cookie_value_never_names_a_file_outside_the_learners_directory(
+    cookie_name, action, tmp_path
+):
+    secret = Path(settings.LAB_SESSION_FILE_PATH).parent / "not-for-learners"
+    secret.write_text("SECRET FILE CONTENT")
+    learner = LabLearner()
+    learner.configure(engine="file", cookie_name=cookie_name)
+    depth = len(learner.file_directory().relative_to(secret.parent).parts)
+    for value in (f"/{'../' * depth}not-for-learners", f"{'../' * depth}not-for-learners"):
+        learner.client.cookies[cookie_name] = value
+        response = learner.client.post(
+            "/lab/run/", {"action": action, "language": "en"}, headers={"HX-Request": "true"}
+        )
+        assert response.status_code == 200
+        assert "SECRET FILE CONTENT" not in response.content.decode()
+        assert (
+            "SECRET FILE CONTENT" not in learner.client.get("/en/lab/state.json").content.decode()
+        )
+    assert secret.read_text() == "SECRET FILE CONTENT"
 
 
 # --- Faithful where it is safe: a key that names nothing goes to Django untouched ------
@@ -279,7 +305,7 @@ def test_a_first_write_makes_the_learner():
 def test_forget_idle_learners_removes_them_from_every_store():
     from io import StringIO
 
-    from django.core.management import call_command
+    from django.core.management import CommandError, call_command
     from django.utils import timezone
 
     from lessons.models import Classroom, Membership
@@ -307,6 +333,8 @@ def test_forget_idle_learners_removes_them_from_every_store():
     assert "Would forget 1 learners" in out.getvalue()
     assert Learner.objects.count() == 3
 
+    with pytest.raises(CommandError):
+        call_command("forget_idle_learners", "--days", "0", stdout=out)
     call_command("forget_idle_learners", "--days", "90", stdout=out)
     assert Learner.objects.count() == 2
     for learner, expected in ((gone, None), (staying, {"k": 1}), (member, {"k": 1})):

@@ -1,6 +1,7 @@
 """The site's own pages against odd requests: charsets, methods, headers and caching."""
 
 import pytest
+from django.conf import settings
 from django.test import Client
 
 from lessons.tests.lab_helpers import LabLearner
@@ -84,9 +85,7 @@ def test_the_lab_page_may_post_only_to_itself_and_its_cross_site_origin(lessons)
     assert "form-action 'self' http://127.0.0.1:8000" in response["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize(
-    "path", ["/en/progress/", "/en/lab/", "/en/lab/state.json", "/en/instructor/"]
-)
+@pytest.mark.parametrize("path", ["/en/progress/", "/en/lab/", "/en/lab/state.json"])
 def test_pages_with_private_data_are_never_stored_by_caches(lessons, path):
     learner = LabLearner()
     learner.configure()
@@ -97,6 +96,7 @@ def test_pages_with_private_data_are_never_stored_by_caches(lessons, path):
 def test_the_dashboard_and_its_csv_are_never_stored(instructor_client, lessons):
     client, classroom = instructor_client
     for path in (
+        "/en/instructor/",
         f"/en/instructor/classrooms/{classroom.pk}/",
         f"/en/instructor/classrooms/{classroom.pk}/progress.csv",
     ):
@@ -178,3 +178,33 @@ def test_search_highlighting_never_nests_or_breaks_markup(lessons, query):
     assert not re.search(r"<mark>[^<]*<mark>", results)
     assert not re.search(r"&[a-z]*<mark>", results)
     assert "<b>" not in results
+
+
+def test_the_405_page_gives_its_forms_a_working_csrf_cookie(lessons):
+    response = Client().generic("DELETE", "/en/join/")
+    assert response.status_code == 405
+    assert settings.CSRF_COOKIE_NAME in response.cookies
+
+
+def test_a_browser_from_before_https_keeps_its_learner(lessons, settings):
+    """Moving a site to HTTPS renames its cookies (__Host-); browsers keep their learner."""
+    learner = LabLearner()
+    learner.configure()
+    learner.do("set", key="k", value="1")
+    plain_key = learner.client.cookies["sessionlab_session"].value
+    settings.SESSION_COOKIE_NAME = "__Host-sessionlab_session"
+    settings.CSRF_COOKIE_NAME = "__Host-sessionlab_csrftoken"
+    browser = Client()
+    browser.cookies["sessionlab_session"] = plain_key
+    response = browser.get("/en/lab/state.json")
+    assert response.json()["latest"]["action"] == "set", "the same learner"
+    new = response.cookies["__Host-sessionlab_session"]
+    assert new.value == plain_key
+    assert response.cookies["sessionlab_session"]["max-age"] == 0
+    # From then on the prefixed cookie alone does it.
+    browser.cookies.pop("sessionlab_session")
+    assert browser.get("/en/lab/state.json").json()["latest"]["action"] == "set"
+
+
+def test_an_old_site_cookie_name_is_reserved_and_masked_in_the_timeline(lessons):
+    assert {"sessionlab_session", "sessionlab_csrftoken"} <= set(settings.LAB_RESERVED_COOKIE_NAMES)

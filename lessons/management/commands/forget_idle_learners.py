@@ -2,7 +2,7 @@ import shutil
 
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.contrib.sessions.models import Session
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from lessons.lab.learners import forget_learners, idle_learners, orphan_file_directories
@@ -33,8 +33,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, days: int, dry_run: bool, **options):
         if days < 1:
-            self.stderr.write("--days must be 1 or more.")
-            return
+            raise CommandError("--days must be 1 or more.")
         idle = idle_learners(days)
         orphans = orphan_file_directories()
         expired = Session.objects.filter(expire_date__lt=timezone.now())
