@@ -1,11 +1,28 @@
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from lessons.models import Classroom, Lesson
 
 
+class LessonsField(forms.ModelMultipleChoiceField):
+    """Lessons by id. An id that is no whole number the database could hold is simply
+    not a choice (a database refuses to even compare a number past 64 bits)."""
+
+    def _check_values(self, value):
+        for pk in value:
+            text = str(pk)
+            if not (text.isascii() and text.isdigit() and len(text) <= 18):
+                raise ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
+
+
 class ClassroomForm(forms.ModelForm):
-    lessons = forms.ModelMultipleChoiceField(
+    lessons = LessonsField(
         queryset=Lesson.objects.all(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

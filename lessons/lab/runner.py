@@ -6,7 +6,8 @@ The path of a lab request:
    only (`lab_session_settings`, see session_settings.py).
 2. A copy of the incoming request gets its own `session` (the site's own
    session on the original request is untouched), and the lab cookie is
-   hidden from Django if it names a session the lab never gave this learner.
+   hidden from Django only if it names a stored session that is not this
+   learner's (`why_hidden`); any other value reaches Django as in a project.
 3. `SessionMiddleware` wraps a tiny view that performs the action; Django
    loads, saves and sets the cookie exactly as it would in any project.
 4. The response's Set-Cookie, the request's Cookie and what the store now

@@ -225,12 +225,14 @@ def test_progress_shows_on_the_lesson_list_and_lesson(learner):
     assert "✓ done" in lesson
 
 
+def shown_resume_code(page: str) -> str:
+    """The resume code as the progress page shows it (ABCD-EFGH)."""
+    return re.search(r'data-testid="resume-code">([A-Z0-9-]+)<', page).group(1)
+
+
 def test_progress_survives_a_new_site_session_through_the_resume_code(learner):
     pass_the_question(learner)
-    code = re.search(
-        r'data-testid="resume-code">([A-Z0-9-]+)<',
-        learner.client.get("/en/progress/").content.decode(),
-    ).group(1)
+    code = shown_resume_code(learner.client.get("/en/progress/").content.decode())
     assert re.fullmatch(r"[A-HJ-NP-Z2-9]{4}-[A-HJ-NP-Z2-9]{4}", code)
 
     other_device = LabLearner()
@@ -249,10 +251,7 @@ def test_a_wrong_resume_code_says_so(code, lessons):
 
 def test_wrong_resume_codes_are_braked_right_ones_too(learner):
     pass_the_question(learner)
-    code = re.search(
-        r'data-testid="resume-code">([A-Z0-9-]+)<',
-        learner.client.get("/en/progress/").content.decode(),
-    ).group(1)
+    code = shown_resume_code(learner.client.get("/en/progress/").content.decode())
     from lessons.lab.learners import RESUME_BRAKE
 
     guesser = LabLearner()
@@ -272,10 +271,10 @@ def test_wrong_resume_codes_are_braked_right_ones_too(learner):
 def test_a_new_resume_code_replaces_the_old_one(learner):
     pass_the_question(learner)
     page = learner.client.get("/en/progress/").content.decode()
-    old = re.search(r'data-testid="resume-code">([A-Z0-9-]+)<', page).group(1)
+    old = shown_resume_code(page)
     response = learner.client.post("/en/progress/resume-code/", follow=True)
     page = response.content.decode()
-    new = re.search(r'data-testid="resume-code">([A-Z0-9-]+)<', page).group(1)
+    new = shown_resume_code(page)
     assert new != old and 'data-testid="resume-code-renewed"' in page
     other_device = LabLearner()
     assert other_device.client.post("/en/progress/resume/", {"code": old}).status_code == 400
@@ -320,7 +319,7 @@ def test_the_lab_shows_the_presets_lesson_exercises(learner):
 def test_a_new_resume_code_also_ends_the_devices_that_came_in_with_the_old_one(learner):
     pass_the_question(learner)
     page = learner.client.get("/en/progress/").content.decode()
-    code = re.search(r'data-testid="resume-code">([A-Z0-9-]+)<', page).group(1)
+    code = shown_resume_code(page)
     phone, stranger = LabLearner(), LabLearner()
     for device in (phone, stranger):
         assert device.client.post("/en/progress/resume/", {"code": code}).status_code == 302

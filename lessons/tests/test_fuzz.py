@@ -373,12 +373,12 @@ def instructor_pages(draw):
         data = {"username": draw(maybe(FUZZ_TEXT, ["teacher"])), "password": draw(FUZZ_TEXT),
                 "next": draw(maybe(FUZZ_TEXT, ["/en/instructor/", "//evil.example/"]))}  # fmt: skip
         return FuzzRequest("POST", path, data)
-    classroom = draw(maybe(st.integers(min_value=0, max_value=10**12).map(str), ["CLASSROOM"]))
+    classroom = draw(maybe(st.integers(min_value=0, max_value=10**30).map(str), ["CLASSROOM"]))
     base = f"/{lang}/instructor/classrooms/{classroom}"
     if kind == "create":
         data = {"name": draw(FUZZ_TEXT), "show_solutions": draw(on_off()),
                 "default_language": draw(LANGUAGES),
-                "lessons": draw(st.lists(maybe(FUZZ_TEXT, ["1", "2"]), max_size=3))}  # fmt: skip
+                "lessons": draw(st.lists(maybe(FUZZ_TEXT, ["1", "2", "9" * 20]), max_size=3))}  # fmt: skip
         return FuzzRequest("POST", f"/{lang}/instructor/", data, instructor=True)
     if kind == "dashboard":
         return FuzzRequest("GET", f"{base}/", htmx=draw(st.booleans()), instructor=True)
@@ -386,7 +386,7 @@ def instructor_pages(draw):
         return FuzzRequest("GET", f"{base}/progress.csv", instructor=True)
     if kind == "toggle":
         return FuzzRequest("POST", f"{base}/open/", instructor=True)
-    member = draw(st.integers(min_value=0, max_value=10**12))
+    member = draw(st.integers(min_value=0, max_value=10**30))
     action = segment(draw(maybe(FUZZ_TEXT, ["reset", "remove"])))
     return FuzzRequest("POST", f"{base}/members/{member}/{action}/", instructor=True)
 

@@ -1,5 +1,7 @@
 """The site's own pages against odd requests: charsets, methods, headers and caching."""
 
+import html
+
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -208,3 +210,31 @@ def test_a_browser_from_before_https_keeps_its_learner(lessons, settings):
 
 def test_an_old_site_cookie_name_is_reserved_and_masked_in_the_timeline(lessons):
     assert {"sessionlab_session", "sessionlab_csrftoken"} <= set(settings.LAB_RESERVED_COOKIE_NAMES)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/en/instructor/classrooms/{huge}/",
+        "/en/instructor/classrooms/{huge}/progress.csv",
+        "/en/instructor/classrooms/{id}/members/{huge}/reset/",
+    ],
+)
+def test_ids_too_large_for_the_database_are_not_found(instructor_client, path):
+    client, classroom = instructor_client
+    huge = "9" * 30
+    url = path.format(huge=huge, id=classroom.pk)
+    response = client.post(url) if "/members/" in url else client.get(url)
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("lesson_id", ["9223372036854775808", "9" * 40, "-1", "1.5", "x"])
+def test_a_classroom_with_an_impossible_lesson_is_refused_beside_the_field(
+    instructor_client, lesson_id
+):
+    client, _classroom = instructor_client
+    response = client.post(
+        "/en/instructor/", {"name": "Group", "default_language": "en", "lessons": [lesson_id]}
+    )
+    assert response.status_code == 200
+    assert "Select a valid choice" in html.unescape(response.content.decode())
