@@ -23,6 +23,8 @@ from lessons.throttles import Brake, client_address
 SESSION_LEARNER_KEY = "learner"
 # In a browser that came in with a resume code: which of the learner's codes it was.
 RESUMED_GENERATION = "resume_generation"
+# How often a learner's "last seen" is written: often enough to tell who is idle.
+LAST_SEEN_EVERY = datetime.timedelta(hours=1)
 
 
 def existing_learner(request: HttpRequest) -> Learner | None:
@@ -45,10 +47,6 @@ def existing_learner(request: HttpRequest) -> Learner | None:
         learner.last_seen_at = timezone.now()
         Learner.objects.filter(pk=learner.pk).update(last_seen_at=learner.last_seen_at)
     return learner
-
-
-# How often a learner's "last seen" is written: often enough to tell who is idle.
-LAST_SEEN_EVERY = datetime.timedelta(hours=1)
 
 
 def learner_for(request: HttpRequest) -> Learner:
