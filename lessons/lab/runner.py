@@ -173,6 +173,10 @@ def missing_cookie_note(
     if cookie.is_deletion or request.COOKIES.get(cookie.name) == cookie.value:
         return None
     sent_to_host = exchange.settings_snapshot.get("_host", request.get_host())
+    # A page opened in the tab itself (a link, a form), not a frame or a fetch.
+    top_level_navigation = request.headers.get("Sec-Fetch-Mode") == "navigate" and (
+        request.headers.get("Sec-Fetch-Dest", "document") == "document"
+    )
     reasons = explain_missing_cookie(
         cookie,
         sent_at=exchange.created_at,
@@ -181,8 +185,8 @@ def missing_cookie_note(
         request_path=request.path,
         request_host=request.get_host(),
         fetch_site=request.headers.get("Sec-Fetch-Site", ""),
-        top_level_get=request.method == "GET"
-        and request.headers.get("Sec-Fetch-Mode") == "navigate",
+        top_level_get=top_level_navigation and request.method == "GET",
+        top_level_navigation=top_level_navigation,
     )
     return {
         "code": "cookie_not_returned",
