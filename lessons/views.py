@@ -14,8 +14,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from lessons.classroom.services import classroom_of
+from lessons.engines import ENGINE_BY_PATH
 from lessons.exercises.progress import course_progress
-from lessons.lab.engines import ENGINE_BY_PATH
 from lessons.lab.learners import existing_learner
 from lessons.models import ExerciseProgress, GlossaryTerm, Lesson
 from lessons.search import MAX_QUERY_LENGTH, normalize_query, search_lessons

@@ -14,9 +14,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from lessons.classroom.codes import normalize_code
 from lessons.classroom.forms import ClassroomForm, JoinForm
 from lessons.classroom.services import JoinRefused, dashboard_for, join_classroom, reset_member
+from lessons.codes import normalize_code
 from lessons.models import Classroom, Membership
 
 JOIN_MESSAGES = {

@@ -7,8 +7,8 @@ from django import forms
 from django.conf import global_settings, settings
 from django.utils.translation import gettext_lazy as _
 
+from lessons.engines import ENGINES
 from lessons.lab.cookies import domain_matches
-from lessons.lab.engines import ENGINES
 from lessons.models import LabConfig
 
 # Browsers cap a cookie's lifetime at 400 days (RFC 6265bis); a longer

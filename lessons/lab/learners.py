@@ -15,7 +15,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 from django.utils import timezone
 
-from lessons.classroom.codes import normalize_code, random_code
+from lessons.codes import normalize_code, random_code
 from lessons.lab.store import remove_stored_sessions
 from lessons.models import LabConfig, Learner
 from lessons.throttles import Brake, client_address

@@ -14,8 +14,8 @@ from django.conf import settings
 from django.http import HttpRequest
 from django.test import RequestFactory
 
+from lessons.engines import ENGINES
 from lessons.lab.actions import ACTIONS, ActionInput
-from lessons.lab.engines import ENGINES
 from lessons.lab.runner import respond_through_session_middleware
 from lessons.lab.store import ensure_file_store
 from lessons.models import LabConfig

@@ -9,8 +9,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from lessons.engines import ENGINES
 from lessons.lab.cookies import parse_set_cookie
-from lessons.lab.engines import ENGINES
 from lessons.lab.store import RECORD_PARTS
 from lessons.models import LabConfig, LabExchange, Learner
 

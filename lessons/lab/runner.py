@@ -31,6 +31,7 @@ from pymemcache.exceptions import (
     MemcacheUnexpectedCloseError,
 )
 
+from lessons.engines import ENGINE_BY_PATH, ENGINES, engines_sharing_keys
 from lessons.lab.actions import ActionInput, ActionOutcome, LabAction
 from lessons.lab.cookies import (
     BROWSER_COOKIE_LIMIT,
@@ -40,7 +41,6 @@ from lessons.lab.cookies import (
     parse_set_cookie,
     rejection_reasons,
 )
-from lessons.lab.engines import ENGINE_BY_PATH, ENGINES, engines_sharing_keys
 from lessons.lab.limits import for_record, safe_text
 from lessons.lab.session_settings import lab_session_settings
 from lessons.lab.store import (

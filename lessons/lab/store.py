@@ -19,8 +19,8 @@ from django.core.cache.backends.base import InvalidCacheKey
 from django.utils import timezone
 from pymemcache.exceptions import MemcacheError
 
+from lessons.engines import ENGINES
 from lessons.lab.cookies import decode_signed_cookie
-from lessons.lab.engines import ENGINES
 from lessons.session_engines import redis_json
 
 CACHE_KEY_PREFIXES = {

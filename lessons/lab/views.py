@@ -15,8 +15,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lessons.engines import ENGINES
 from lessons.lab.actions import ACTIONS, ActionInput, ActionInputError, parse_action_input
-from lessons.lab.engines import ENGINES
 from lessons.lab.forms import LabSettingsForm, django_default_display
 from lessons.lab.learners import existing_learner, lab_config_for, learner_for
 from lessons.lab.limits import safe_text

@@ -14,7 +14,7 @@ from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from lessons.lab.engines import ENGINES
+from lessons.engines import ENGINES
 from lessons.models import LabConfig, LabExchange, LabSessionKey, Learner
 
 NUMBER = r"\d+\.\d+"

@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.core.management import CommandError, call_command
 from django.test import Client
 
-from lessons.classroom.codes import CODE_ALPHABET
+from lessons.codes import CODE_ALPHABET
 from lessons.models import Classroom, ExerciseProgress, Membership
 from lessons.tests.lab_helpers import LabLearner, answer
 

@@ -40,8 +40,8 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from lessons.engines import ENGINES
 from lessons.lab.actions import ACTIONS
-from lessons.lab.engines import ENGINES
 from lessons.tests.lab_helpers import DJANGO_DEFAULT_SETTINGS
 
 pytestmark = pytest.mark.django_db(transaction=False)

@@ -16,8 +16,8 @@ from django.contrib.sessions.models import Session
 from django.core.cache import caches
 from django.test import Client
 
+from lessons.engines import ENGINES, engines_sharing_keys
 from lessons.lab.actions import ACTIONS
-from lessons.lab.engines import ENGINES, engines_sharing_keys
 from lessons.models import LabConfig, LabExchange, Learner, SiteSession
 from lessons.session_engines import redis_json
 from lessons.tests.lab_helpers import LabLearner

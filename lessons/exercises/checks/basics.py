@@ -6,9 +6,9 @@ import re
 
 from django.utils.translation import gettext as _
 
+from lessons.engines import ENGINE_BY_PATH
 from lessons.exercises.checks import Verdict, check
 from lessons.exercises.evidence import Evidence
-from lessons.lab.engines import ENGINE_BY_PATH
 from lessons.models import LabExchange
 
 # Lab actions whose view reads the session and changes nothing.

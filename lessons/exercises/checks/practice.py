@@ -10,11 +10,11 @@ import json
 
 from django.utils.translation import gettext as _
 
+from lessons.engines import ENGINE_BY_PATH
 from lessons.exercises.checks import Verdict, check
 from lessons.exercises.evidence import Evidence
 from lessons.lab.actions import ACTIONS
 from lessons.lab.cookies import SetCookie, path_matches
-from lessons.lab.engines import ENGINE_BY_PATH
 from lessons.lab.store import RECORD_PARTS, store_snapshot_for
 from lessons.models import LabExchange
 

@@ -5,10 +5,10 @@ import json
 
 from django.utils.translation import gettext as _
 
+from lessons.engines import ENGINE_BY_PATH
 from lessons.exercises.checks import Verdict, check
 from lessons.exercises.evidence import Evidence
 from lessons.lab.actions import ACTIONS
-from lessons.lab.engines import ENGINE_BY_PATH
 from lessons.models import LabExchange
 
 DEFAULT_COOKIE_AGE = 1209600

@@ -66,8 +66,8 @@ from django.test import RequestFactory
 from django.test.utils import override_settings
 from django_htmx.middleware import HtmxDetails
 
+from lessons.engines import ENGINES
 from lessons.lab.actions import ACTIONS, ActionInputError, parse_action_input
-from lessons.lab.engines import ENGINES
 from lessons.lab.learners import SESSION_LEARNER_KEY
 from lessons.lab.runner import respond_through_session_middleware
 from lessons.lab.store import CACHE_KEY_PREFIXES, REDIS_ERRORS, ensure_file_store
