@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.core import checks
 from django.utils.translation import gettext_lazy as _
 
 
@@ -14,4 +15,5 @@ class LessonsConfig(AppConfig):
         from lessons.lab import session_settings
 
         session_settings.install()
+        checks.register(session_settings.check_session_modules)
         user_logged_in.connect(start_limited_session, dispatch_uid="start_limited_session")

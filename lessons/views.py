@@ -16,7 +16,7 @@ from pygments.lexers import PythonLexer
 from lessons.classroom.services import classroom_of
 from lessons.engines import ENGINE_BY_PATH
 from lessons.exercises.progress import course_progress
-from lessons.lab.learners import existing_learner
+from lessons.learners import existing_learner
 from lessons.models import ExerciseProgress, GlossaryTerm, Lesson
 from lessons.search import MAX_QUERY_LENGTH, normalize_query, search_lessons
 from lessons.session_engines import SHOWN_SOURCES

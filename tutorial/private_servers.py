@@ -27,7 +27,7 @@ import sys
 import time
 from pathlib import Path
 
-import redis
+from lessons.probes import memcached_answers, redis_answers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DEFAULT_SOCKET = BASE_DIR / "var" / "redis" / "redis.sock"
@@ -49,18 +49,6 @@ def free_loopback_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def redis_answers(url: str) -> bool:
-    """True when a Redis server answers PING at url."""
-    try:
-        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
-        try:
-            return bool(client.ping())
-        finally:
-            client.close()
-    except (redis.RedisError, OSError):
-        return False
 
 
 class PrivateServer:
@@ -228,25 +216,6 @@ class PrivateMemcached(PrivateServer):
 
     def answers(self) -> bool:
         return memcached_answers(self.location)
-
-
-def memcached_answers(location: str, timeout: float = 0.5) -> bool:
-    """True when a memcached at this PyMemcacheCache LOCATION answers `version`."""
-    try:
-        if location.startswith("unix:"):
-            probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            address: str | tuple[str, int] = location.removeprefix("unix:")
-        else:
-            host, _, port = location.rpartition(":")
-            probe = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            address = (host or "127.0.0.1", int(port))
-        with probe:
-            probe.settimeout(timeout)
-            probe.connect(address)
-            probe.sendall(b"version\r\n")
-            return probe.recv(64).startswith(b"VERSION")
-    except (OSError, ValueError):
-        return False
 
 
 def private_memcached_at(unix_socket: Path = DEFAULT_MEMCACHED_SOCKET) -> PrivateMemcached:

@@ -8,7 +8,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 
 from lessons.codes import normalize_code
-from lessons.lab.learners import learner_for
+from lessons.learners import learner_for
 from lessons.models import Classroom, Exercise, ExerciseProgress, Learner, Membership
 from lessons.throttles import Brake, browser_id, client_address
 

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from lessons.exercises.checks import Verdict, load_all_checks
 from lessons.exercises.evidence import Evidence
-from lessons.lab.learners import lab_config_for
+from lessons.learners import lab_config_for
 from lessons.models import Exercise, ExerciseProgress, Learner, Lesson
 
 

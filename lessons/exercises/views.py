@@ -14,7 +14,7 @@ from lessons.exercises.progress import (
     reset_progress,
     reveal_next_hint,
 )
-from lessons.lab.learners import (
+from lessons.learners import (
     ResumeRefused,
     existing_learner,
     learner_for,

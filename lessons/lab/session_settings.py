@@ -15,17 +15,22 @@ settings otherwise. Outside a lab request (the site's own session, every
 other module) nothing changes.
 """
 
+import pkgutil
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from importlib import import_module
+from pathlib import Path
 from typing import Any
 
+import django.contrib.sessions
 from django.conf import settings as django_settings
+from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 
 # Every module of django.contrib.sessions that reads `settings` at run time.
-# lessons/tests/test_lab_session_settings.py fails if Django grows another.
+# The system check lessons.E001 (`manage.py check`) fails if Django grows another.
 SESSION_MODULES = (
     "django.contrib.sessions.middleware",
     "django.contrib.sessions.backends.base",
@@ -89,14 +94,66 @@ class FileStoragePathFromSettings:
 
 
 def install() -> None:
-    """Point the session modules at the stand-in. Idempotent; called from AppConfig.ready."""
+    """Point the session modules at the stand-in. Idempotent; called from AppConfig.ready.
+
+    Refuses to start when a module's `settings` is anything but Django's own
+    (or already the stand-in): something else replaced it, and the lab would
+    quietly run with settings nobody chose.
+    """
     for module_name in SESSION_MODULES:
         module = import_module(module_name)
-        if module.settings is not SESSION_SETTINGS_VIEW:
-            module.settings = SESSION_SETTINGS_VIEW
+        current = getattr(module, "settings", None)
+        if current is SESSION_SETTINGS_VIEW:
+            continue
+        if current is not django_settings:
+            raise ImproperlyConfigured(
+                f"{module_name}.settings is {current!r}, not django.conf.settings: "
+                "the lab cannot give it the learner's session settings."
+            )
+        module.settings = SESSION_SETTINGS_VIEW
+    # Django's file engine reads SESSION_FILE_PATH once and keeps it on the class
+    # (`_get_storage_path` sets `cls._storage_path`); the lab needs it read per request.
     from django.contrib.sessions.backends.file import SessionStore as FileSessionStore
 
+    if not callable(getattr(FileSessionStore, "_get_storage_path", None)):
+        raise ImproperlyConfigured(
+            "django.contrib.sessions.backends.file no longer caches its path in "
+            "SessionStore._get_storage_path: check FileStoragePathFromSettings."
+        )
     FileSessionStore._storage_path = FileStoragePathFromSettings()
+
+
+def modules_reading_settings() -> set[str]:
+    """Every module of django.contrib.sessions that holds Django's settings object."""
+    package_dir = Path(django.contrib.sessions.__file__).parent
+    found = set()
+    for info in pkgutil.walk_packages([str(package_dir)], "django.contrib.sessions."):
+        if info.ispkg or ".migrations" in info.name:
+            continue
+        held = getattr(import_module(info.name), "settings", None)
+        if held is django_settings or held is SESSION_SETTINGS_VIEW:
+            found.add(info.name)
+    return found
+
+
+def check_session_modules(app_configs=None, **kwargs) -> list[checks.CheckMessage]:
+    """System check: every session module that reads settings sees the lab's view.
+
+    A Django upgrade that adds a module reading settings would otherwise make
+    the lab apply the site's settings there without a word.
+    """
+    errors = []
+    for name in sorted(modules_reading_settings()):
+        if getattr(import_module(name), "settings", None) is not SESSION_SETTINGS_VIEW:
+            errors.append(
+                checks.Error(
+                    f"{name} reads django.conf.settings, but the lab does not give it the "
+                    "learner's session settings.",
+                    hint="Add it to SESSION_MODULES in lessons/lab/session_settings.py.",
+                    id="lessons.E001",
+                )
+            )
+    return errors
 
 
 @contextmanager
@@ -110,8 +167,3 @@ def lab_session_settings(values: Mapping[str, Any]) -> Iterator[None]:
         yield
     finally:
         _active_lab_settings.reset(token)
-
-
-def active_lab_settings() -> Mapping[str, Any] | None:
-    """The settings of the lab request running here, or None outside one."""
-    return _active_lab_settings.get()

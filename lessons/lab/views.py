@@ -18,14 +18,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lessons.engines import ENGINES
 from lessons.lab.actions import ACTIONS, ActionInput, ActionInputError, parse_action_input
 from lessons.lab.forms import LabSettingsForm, django_default_display
-from lessons.lab.learners import existing_learner, lab_config_for, learner_for
 from lessons.lab.limits import safe_text
 from lessons.lab.measure import ROUNDS as MEASURE_ROUNDS
 from lessons.lab.measure import measure_engines
 from lessons.lab.panels import lab_panels_for
 from lessons.lab.runner import run_lab_action
+from lessons.learners import existing_learner, lab_config_for, learner_for
 from lessons.models import ExerciseProgress, LabConfig, LabObservation, LabPreset, Learner
-from tutorial.private_servers import memcached_answers
+from lessons.probes import memcached_answers
 
 LAB_TEMPLATE = "lab/lab.html"
 # The lab's requests go to these paths (outside /en/ and /uz/) so that
@@ -110,8 +110,6 @@ def lab_page(request: HttpRequest) -> HttpResponse:
     """
     learner = existing_learner(request)
     config = lab_config_for(learner)
-    if request.htmx and request.GET.get("panel") == "panels":
-        return render(request, LAB_TEMPLATE + "#panels", _lab_context(request, learner, config))
     return _render_lab_page(request, _lab_context(request, learner, config))
 
 

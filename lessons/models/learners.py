@@ -3,6 +3,7 @@
 import hashlib
 import secrets
 import uuid
+from importlib import import_module
 from pathlib import Path
 
 from django.conf import settings
@@ -20,10 +21,10 @@ class SiteSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        # The engine imports this model in turn; imported here to break the circle.
-        from lessons.session_engines.site_sessions import SessionStore
-
-        return SessionStore
+        # The site's SESSION_ENGINE is the engine of this table (the lab's own
+        # settings never reach django.conf.settings); named by setting, as a model
+        # does not import the engine built on it.
+        return import_module(settings.SESSION_ENGINE).SessionStore
 
 
 def new_cross_site_token() -> str:

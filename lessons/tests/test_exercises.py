@@ -252,7 +252,7 @@ def test_a_wrong_resume_code_says_so(code, lessons):
 def test_wrong_resume_codes_are_braked_right_ones_too(learner):
     pass_the_question(learner)
     code = shown_resume_code(learner.client.get("/en/progress/").content.decode())
-    from lessons.lab.learners import RESUME_BRAKE
+    from lessons.learners import RESUME_BRAKE
 
     guesser = LabLearner()
     # A right code uses up nothing...

@@ -71,3 +71,29 @@ def test_only_session_settings_can_be_overridden():
         assert "SECRET_KEY" in str(error)
     else:
         raise AssertionError("SECRET_KEY must not be overridable from the lab")
+
+
+def test_the_system_check_names_a_session_module_left_with_the_site_settings(monkeypatch):
+    from django.contrib.sessions.backends import db
+
+    from lessons.lab.session_settings import check_session_modules
+
+    assert check_session_modules() == []
+    # As if a Django upgrade made the database engine read settings too.
+    monkeypatch.setattr(db, "settings", settings, raising=False)
+    errors = check_session_modules()
+    assert [error.id for error in errors] == ["lessons.E001"]
+    assert "django.contrib.sessions.backends.db" in errors[0].msg
+
+
+def test_install_refuses_a_session_module_whose_settings_someone_replaced(monkeypatch):
+    import pytest
+    from django.contrib.sessions import middleware
+    from django.core.exceptions import ImproperlyConfigured
+
+    from lessons.lab.session_settings import install
+
+    install()  # already installed: nothing to do, nothing refused
+    monkeypatch.setattr(middleware, "settings", object())
+    with pytest.raises(ImproperlyConfigured, match=r"django\.contrib\.sessions\.middleware"):
+        install()

@@ -68,10 +68,10 @@ from django_htmx.middleware import HtmxDetails
 
 from lessons.engines import ENGINES
 from lessons.lab.actions import ACTIONS, ActionInputError, parse_action_input
-from lessons.lab.learners import SESSION_LEARNER_KEY
 from lessons.lab.runner import respond_through_session_middleware
 from lessons.lab.store import CACHE_KEY_PREFIXES, REDIS_ERRORS, ensure_file_store
 from lessons.lab.views import LAB_REQUEST_PATHS, lab_action
+from lessons.learners import SESSION_LEARNER_KEY
 from lessons.models import LabConfig, LabExchange, Learner
 from lessons.session_engines import redis_json
 from tutorial.private_servers import (

@@ -5,7 +5,7 @@ from django.contrib.sessions.models import Session
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from lessons.lab.learners import forget_learners, idle_learners, orphan_file_directories
+from lessons.lab.forgetting import forget_learners, idle_learners, orphan_file_directories
 
 DEFAULT_DAYS = 90
 
