@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from lessons.codes import normalize_code, random_code
-from lessons.models import LabConfig, Learner
+from lessons.models import LabConfig, LabExchange, Learner
 from lessons.throttles import Brake, client_address
 
 SESSION_LEARNER_KEY = "learner"
@@ -22,13 +22,17 @@ RESUMED_GENERATION = "resume_generation"
 LAST_SEEN_EVERY = datetime.timedelta(hours=1)
 
 
-def existing_learner(request: HttpRequest) -> Learner | None:
-    """The learner of this browser if there is one yet (never creates one)."""
+def existing_learner(request: HttpRequest, *, with_exchanges: int = 0) -> Learner | None:
+    """The learner of this browser if there is one yet (never creates one).
+
+    With `with_exchanges=n` the learner's latest n lab exchanges come in the
+    same query, newest first, as `learner.recent_exchanges`.
+    """
     public_id = request.session.get(SESSION_LEARNER_KEY)
     if not public_id:
         return None
     try:
-        learner = Learner.objects.select_related("lab_config").filter(public_id=public_id).first()
+        learner = _find_learner(public_id, with_exchanges)
     except ValidationError:
         return None
     if learner is None:
@@ -44,15 +48,35 @@ def existing_learner(request: HttpRequest) -> Learner | None:
     return learner
 
 
-def learner_for(request: HttpRequest) -> Learner:
+def _find_learner(public_id: str, with_exchanges: int) -> Learner | None:
+    if with_exchanges:
+        exchanges = list(
+            LabExchange.objects.filter(learner__public_id=public_id).select_related(
+                "learner__lab_config"
+            )[:with_exchanges]
+        )
+        if exchanges:
+            learner = exchanges[0].learner
+            for exchange in exchanges:
+                exchange.learner = learner
+            learner.recent_exchanges = exchanges
+            return learner
+    learner = Learner.objects.select_related("lab_config").filter(public_id=public_id).first()
+    if learner is not None and with_exchanges:
+        learner.recent_exchanges = []
+    return learner
+
+
+def learner_for(request: HttpRequest, *, with_exchanges: int = 0) -> Learner:
     """The learner of this browser, created on its first write; for views that write.
 
     The site's own session only holds the learner's public id; everything else
     is in the database.
     """
-    learner = existing_learner(request)
+    learner = existing_learner(request, with_exchanges=with_exchanges)
     if learner is None:
         learner = Learner.objects.create()
+        learner.recent_exchanges = []
         request.session[SESSION_LEARNER_KEY] = str(learner.public_id)
     return learner
 

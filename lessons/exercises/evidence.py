@@ -11,7 +11,7 @@ from functools import cached_property
 
 from django.conf import settings
 
-from lessons.lab.cookies import SetCookie, parse_set_cookie
+from lessons.lab.cookies import SetCookie, cookie_pairs, parse_set_cookie
 from lessons.lab.store import RECORD_PARTS
 from lessons.models import LabConfig, LabExchange, LabObservation, Learner
 
@@ -51,8 +51,7 @@ class Evidence:
     def cookie_sent(self, exchange: LabExchange) -> str | None:
         """The lab cookie's value as the browser sent it with this request (None: not sent)."""
         name = exchange.settings_snapshot.get("SESSION_COOKIE_NAME")
-        for part in exchange.cookie_header.split(";"):
-            key, _sep, value = part.strip().partition("=")
+        for key, _sep, value in cookie_pairs(exchange.cookie_header):
             if key == name:
                 return value
         return None

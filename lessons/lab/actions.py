@@ -41,6 +41,10 @@ class ActionInput:
     value: Any = None
     seconds: int | None = None
 
+    def as_record(self, action: "LabAction") -> dict[str, Any]:
+        """The inputs the action used, as its exchange keeps them for the exercise checks."""
+        return {name: getattr(self, name) for name in action.inputs}
+
 
 @dataclass
 class ActionOutcome:

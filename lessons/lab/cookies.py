@@ -1,5 +1,6 @@
 """Read cookies the way a learner needs to see them.
 
+- `cookie_pairs`: a Cookie header, name by name, as the browser sent it.
 - `parse_set_cookie`: a Set-Cookie header, attribute by attribute.
 - `decode_signed_cookie`: what a signed_cookies session cookie holds (signed,
   not encrypted: anyone can read it, nobody can change it unnoticed).
@@ -12,6 +13,7 @@ import binascii
 import datetime
 import json
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from ipaddress import ip_address
@@ -76,6 +78,15 @@ class SetCookie:
             "value": self.value,
             "attributes": self.attributes,
         }
+
+
+def cookie_pairs(header: str) -> Iterator[tuple[str, str, str]]:
+    """The parts of a Cookie header in the order sent: (name, "=", value), or (name, "", "")
+    for a part without "=". Unlike Django's `request.COOKIES`, repeated names all appear."""
+    for part in header.split(";"):
+        name, sep, value = part.strip().partition("=")
+        if name:
+            yield name, sep, value
 
 
 def parse_set_cookie(raw: str) -> SetCookie:

@@ -7,180 +7,34 @@ store, the timeline and messages in the active language.
 
 from typing import Any
 
-from django.utils.translation import gettext as _
-
 from lessons.engines import ENGINES
-from lessons.lab.cookies import parse_set_cookie
+from lessons.lab.cookies import SetCookie, parse_set_cookie
+from lessons.lab.notes import note_messages
 from lessons.lab.store import RECORD_PARTS
 from lessons.models import LabConfig, LabExchange, Learner
 
-# How many recent lab requests the timeline panel lists.
+# How many recent lab requests the timeline panel lists (the database keeps
+# settings.LAB_TIMELINE_LENGTH of them).
 TIMELINE_SHOWN = 12
 
-REASONS = {
-    "too_large": lambda note: _(
-        "It was larger than 4096 bytes (name + value), so the browser dropped it without any error."
-    ),
-    "secure_on_insecure_origin": lambda note: _(
-        "It has Secure, and this page came over plain http from a host that is not "
-        "localhost or 127.0.0.1, so the browser refused to store it."
-    ),
-    "samesite_none_without_secure": lambda note: _(
-        "SameSite=None without Secure: Chromium refuses such a cookie."
-    ),
-    "prefix_needs_secure": lambda note: _(
-        "A name starting with __Secure- or __Host- needs the Secure attribute."
-    ),
-    "host_prefix_rules": lambda note: _("A __Host- cookie needs Path=/ and no Domain."),
-    "domain_mismatch": lambda note: _("Its Domain does not cover the host of this request."),
-    "host_only": lambda note: _(
-        "Without Domain only the exact host that set it gets it back, and this request went "
-        "to another host."
-    ),
-    "path_mismatch": lambda note: _(
-        "Its Path does not cover the path of this request, so the browser kept it to itself."
-    ),
-    "expired": lambda note: _("It expired: its Max-Age had run out, so the browser deleted it."),
-    "browser_closed": lambda note: _(
-        "It was a browser-session cookie (no Max-Age, no Expires): closing the browser removes it."
-    ),
-    "samesite_strict": lambda note: _(
-        "It has SameSite=Strict and this request was started by another site: Strict cookies "
-        "only go with requests that start on this site."
-    ),
-    "samesite_lax": lambda note: _(
-        "It has SameSite=Lax and this request was started by another site without being a "
-        "top-level GET navigation (a form POST, a fetch, an image): Lax cookies stay home."
-    ),
-    "samesite_default_lax": lambda note: _(
-        "It has no SameSite attribute, which Chromium treats as Lax, and this request was started "
-        "by another site without being a top-level GET navigation."
-    ),
-    "third_party_blocked": lambda note: _(
-        "It has SameSite=None, which allows it here, but this browser blocks third-party "
-        "cookies: requests that another site's page makes (fetch, images, frames) go without "
-        "it. Private windows, Safari and Firefox block or partition them too."
-    ),
-    "unknown": lambda note: _(
-        "By the browser's rules it should have come back: it was probably deleted by hand or "
-        "from another tab."
-    ),
-}
 
-
-def note_messages(note: dict[str, Any]) -> list[str]:
-    """Human sentences, in the active language, for one recorded note."""
-    code = note.get("code")
-    if code == "cookie_not_returned":
-        header = _("The browser did not send back the cookie %(name)s it was given. Why:") % {
-            "name": note.get("cookie", "")
-        }
-        return [header] + [
-            REASONS.get(reason, REASONS["unknown"])(note) for reason in note.get("reasons", [])
-        ]
-    if code == "cookie_rejected":
-        return [REASONS.get(note.get("reason"), REASONS["unknown"])(note)]
-    messages = {  # built lazily: only the note at hand is translated
-        "engine_changed": lambda: (
-            _(
-                "The engine changed to %(engine)s. A key made by the previous engine means "
-                "nothing to this one, so the next change starts a new session."
-            )
-            % {"engine": note.get("engine", "")}
-        ),
-        "engine_changed_same_store": lambda: (
-            _(
-                "The engine changed to %(engine)s. It looks up the same django_session rows as "
-                "before, so your session carries over."
-            )
-            % {"engine": note.get("engine", "")}
-        ),
-        "foreign_cookie": lambda: (
-            (
-                _(
-                    "The store could not be asked whether the key in the cookie %(name)s is "
-                    "yours, so the lab did not show it to Django: Django handled this request as "
-                    "if your browser had sent no %(name)s cookie."
-                )
-                if note.get("reason") == "unchecked"
-                else _(
-                    "The cookie %(name)s holds the key of a session stored for someone else, so "
-                    "the lab did not show it to Django: Django handled this request as if your "
-                    "browser had sent no %(name)s cookie. A real project would have loaded that "
-                    "session: whoever holds a session key is that session."
-                )
-            )
-            % {"name": note.get("cookie", "")}
-        ),
-        "session_not_found": lambda: _(
-            "The store had no live session under the key in your cookie (expired or removed), so "
-            "Django started a new, empty session."
-        ),
-        "signed_cookie_rejected": lambda: (
-            _(
-                "The signed cookie failed its check (%(problem)s): Django threw it away and "
-                "started a new, empty session."
-            )
-            % {"problem": note.get("problem") or "?"}
-        ),
-        "served_from": lambda: (
-            _("This request read the session from the cache.")
-            if note.get("store") == "cache"
-            else _(
-                "This request did not find the session in the cache and read it from the database."
-            )
-        ),
-        "redis_unreachable": lambda: _(
-            "Redis is not reachable: the engines that keep sessions in it (cache and cached_db "
-            "on the redis alias, redis_json) cannot work until it is back. The other engines "
-            "and the rest of the site keep working."
-        ),
-        "memcached_unreachable": lambda: _(
-            "memcached is not reachable: with SESSION_CACHE_ALIAS = 'memcached' the cache and "
-            "cached_db engines cannot work. Start memcached (make run does), or choose the redis "
-            "alias; the other engines and the rest of the site keep working."
-        ),
-        "cache_alias_changed": lambda: (
-            _(
-                "SESSION_CACHE_ALIAS changed to %(alias)s. The other cache keeps your old session "
-                "and this one has nothing under your key, so the next change starts a new "
-                "session."
-            )
-            % {"alias": note.get("alias", "")}
-            if note.get("engine") == "cache"
-            else _(
-                "SESSION_CACHE_ALIAS changed to %(alias)s. This cache has no copy of your session "
-                "yet; cached_db reads it from the database row and puts it in this cache."
-            )
-            % {"alias": note.get("alias", "")}
-        ),
-        "session_interrupted": lambda: _(
-            "The session record vanished while this request ran (SessionInterrupted): Django "
-            "answers 400 Bad Request and sends no cookie."
-        ),
-        "engine_error": lambda: (
-            _("The session engine raised an error: %(error)s") % {"error": note.get("error", "?")}
-        ),
-        "cookie_too_large": lambda: (
-            _(
-                "The cookie is %(size)s bytes (name + value); browsers drop cookies over 4096 "
-                "bytes without a word. Keep less data in a signed-cookie session."
-            )
-            % {"size": note.get("size", "?")}
-        ),
-    }
-    message = messages.get(code)
-    return [message() if message else str(code)]
+def set_cookies_of(exchange: LabExchange) -> list[SetCookie]:
+    """The exchange's Set-Cookie headers, parsed: as the run parsed them, or from the record."""
+    parsed = getattr(exchange, "parsed_set_cookies", None)
+    if parsed is None:
+        parsed = [parse_set_cookie(raw) for raw in exchange.set_cookie_headers]
+        exchange.parsed_set_cookies = parsed
+    return parsed
 
 
 def cookie_attribute_changes(previous: LabExchange | None, current: LabExchange) -> set[str]:
     """Names of Set-Cookie parts that differ from the previous response's cookie."""
     if not current.set_cookie_headers:
         return set()
-    now_cookie = parse_set_cookie(current.set_cookie_headers[0])
+    now_cookie = set_cookies_of(current)[0]
     before = None
     if previous is not None and previous.set_cookie_headers:
-        before = parse_set_cookie(previous.set_cookie_headers[0])
+        before = set_cookies_of(previous)[0]
     if before is None:
         return {"value", *now_cookie.attributes}
     changed = {
@@ -239,7 +93,7 @@ def exchange_data(exchange: LabExchange) -> dict[str, Any]:
         else None,
         "status": exchange.status_code,
         "cookie_header": exchange.cookie_header,
-        "set_cookie": [parse_set_cookie(raw).as_dict() for raw in exchange.set_cookie_headers],
+        "set_cookie": [cookie.as_dict() for cookie in set_cookies_of(exchange)],
         "vary": exchange.vary,
         "session_key": exchange.session_key,
         "result": exchange.result,
@@ -249,18 +103,27 @@ def exchange_data(exchange: LabExchange) -> dict[str, Any]:
     }
 
 
-def lab_panels_for(learner: Learner | None, config: LabConfig) -> dict[str, Any]:
+def lab_panels_for(
+    learner: Learner | None,
+    config: LabConfig,
+    timeline: list[LabExchange] | None = None,
+    session_settings: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Everything the cookie, store and timeline panels show, as plain data.
 
     `learner` is None for a visitor who has not sent a lab request yet.
+    `timeline` (newest first) and `session_settings` are given by a caller
+    that has them already: a lab request's LabRun.
     """
-    recent = list(learner.lab_exchanges.all()[:TIMELINE_SHOWN]) if learner else []
+    if timeline is None:
+        timeline = list(learner.lab_exchanges.all()[:TIMELINE_SHOWN]) if learner else []
+    recent = timeline[:TIMELINE_SHOWN]
     latest = recent[0] if recent else None
     previous = recent[1] if len(recent) > 1 else None
     return {
         "engine": config.engine,
         "engine_path": ENGINES[config.engine].path,
-        "settings": config.session_settings(),
+        "settings": session_settings or config.session_settings(),
         "latest": exchange_data(latest) if latest else None,
         "changes": {
             "cookie": sorted(cookie_attribute_changes(previous, latest)) if latest else [],

@@ -21,13 +21,14 @@ from lessons.lab.forms import LabSettingsForm, django_default_display
 from lessons.lab.limits import safe_text
 from lessons.lab.measure import ROUNDS as MEASURE_ROUNDS
 from lessons.lab.measure import measure_engines
-from lessons.lab.panels import lab_panels_for
+from lessons.lab.panels import TIMELINE_SHOWN, lab_panels_for
 from lessons.lab.runner import run_lab_action
 from lessons.learners import existing_learner, lab_config_for, learner_for
 from lessons.models import ExerciseProgress, LabConfig, LabObservation, LabPreset, Learner
 from lessons.probes import memcached_answers
 
 LAB_TEMPLATE = "lab/lab.html"
+LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
 # The lab's requests go to these paths (outside /en/ and /uz/) so that
 # SESSION_COOKIE_PATH can be tried: a cookie for /lab/shop/ comes back only
 # to the second one.
@@ -155,10 +156,10 @@ def lab_action(request: HttpRequest) -> HttpResponse:
     SessionMiddleware set for the lab session alone.
     """
     language = request.POST.get("language")
-    if language not in {"en", "uz"}:
+    if language not in LANGUAGE_CODES:
         language = translation.get_language()
     with translation.override(language):
-        learner = learner_for(request)
+        learner = learner_for(request, with_exchanges=TIMELINE_SHOWN)
         config = lab_config_for(learner)
         action = ACTIONS.get(request.POST.get("action", ""))
         if action is None:
@@ -167,10 +168,11 @@ def lab_action(request: HttpRequest) -> HttpResponse:
             given = parse_action_input(action, request.POST)
         except ActionInputError as error:
             return _action_refused(request, learner, config, error.field, str(error))
-        run = run_lab_action(request, learner, config, action, given)
+        run = run_lab_action(request, learner, config, action, given, learner.recent_exchanges)
         response = run.response
         if request.htmx:
-            body = render(request, LAB_TEMPLATE + "#panels", _panels_context(learner, config))
+            panels = lab_panels_for(learner, config, run.timeline, run.session_settings)
+            body = render(request, LAB_TEMPLATE + "#panels", {"config": config, "panels": panels})
             response.content = body.content
             response["Content-Type"] = body["Content-Type"]
             # A 400 or 503 from Django is still a result to show, not an htmx error.
@@ -288,7 +290,7 @@ def lab_cross_site_page(request: HttpRequest, token: str) -> HttpResponse:
     """A page of "another site" with a link, a form and a fetch() to the learner's lab."""
     learner = get_object_or_404(Learner, cross_site_token=token)
     language = request.GET.get("lang")
-    if language not in {"en", "uz"}:
+    if language not in LANGUAGE_CODES:
         language = "en"
     try:
         lab_origin = signing.loads(request.GET.get("lab", ""), salt=CROSS_SITE_SALT)
@@ -325,7 +327,7 @@ def lab_probe(request: HttpRequest, token: str) -> HttpResponse:
         way = "link"
     action = replace(ACTIONS["visit"], name=f"cross_site_{way}")
     language = request.GET.get("lang") or request.POST.get("lang")
-    with translation.override(language if language in {"en", "uz"} else "en"):
+    with translation.override(language if language in LANGUAGE_CODES else "en"):
         run = run_lab_action(request, learner, config, action, ActionInput())
         if way == "fetch":
             run.response.status_code = 204

@@ -128,6 +128,8 @@ class LabExchange(models.Model):
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="lab_exchanges")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40)
+    # What the learner gave the action ({"key": "cart", "value": [...]}), as parsed.
+    inputs = models.JSONField(default=dict, blank=True)
     python = models.TextField()
     method = models.CharField(max_length=10, default="POST")
     path = models.CharField(max_length=200)
@@ -165,9 +167,5 @@ class LabObservation(models.Model):
         return f"observation of {self.exchange_id}"
 
     def visible_cookie_names(self) -> set[str]:
-        names = set()
-        for pair in self.document_cookie.split(";"):
-            name = pair.strip().split("=", 1)[0]
-            if name:
-                names.add(name)
-        return names
+        # document.cookie has the Cookie header's form ("a=1; b=2").
+        return {pair.strip().partition("=")[0] for pair in self.document_cookie.split(";")} - {""}

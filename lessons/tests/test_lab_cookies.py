@@ -163,10 +163,11 @@ def test_a_compressed_signed_cookie_is_decoded_too():
 def test_a_cross_site_form_navigation_is_not_blamed_on_third_party_blocking(rf):
     """A top-level navigation from another site carries SameSite=None cookies even where
     third-party cookies are blocked: another reason must be found (here, expiry)."""
-    from lessons.lab.runner import RecentExchange, missing_cookie_note
-    from lessons.models import LabConfig
+    from lessons.lab.explain import missing_cookie_note
+    from lessons.lab.observe import RequestFacts
+    from lessons.models import LabConfig, LabExchange
 
-    sent = RecentExchange(
+    sent = LabExchange(
         created_at=datetime.datetime.now(datetime.UTC) - datetime.timedelta(seconds=10),
         settings_snapshot={"_host": "127.0.0.1:8000", "_https": False},
         set_cookie_headers=["sessionid=abc; Max-Age=5; Path=/; SameSite=None; Secure"],
@@ -174,8 +175,11 @@ def test_a_cross_site_form_navigation_is_not_blamed_on_third_party_blocking(rf):
     headers = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "navigate",
                "Sec-Fetch-Dest": "document", "Host": "127.0.0.1:8000"}  # fmt: skip
     form_post = rf.post("/lab/probe/x/", headers=headers)
-    note = missing_cookie_note([sent], LabConfig(), form_post)
+    note = missing_cookie_note([sent], LabConfig(), RequestFacts.of(form_post))
     assert note["reasons"] == ["expired"]
     fetch = rf.post("/lab/probe/x/", headers={**headers, "Sec-Fetch-Mode": "no-cors",
                                                "Sec-Fetch-Dest": "empty"})  # fmt: skip
-    assert "third_party_blocked" in missing_cookie_note([sent], LabConfig(), fetch)["reasons"]
+    assert (
+        "third_party_blocked"
+        in missing_cookie_note([sent], LabConfig(), RequestFacts.of(fetch))["reasons"]
+    )

@@ -2,7 +2,6 @@
 
 import datetime
 import json
-import re
 
 from django.utils.translation import gettext as _
 
@@ -15,7 +14,6 @@ from lessons.models import LabExchange
 READ_ACTIONS = frozenset({"read", "get", "contains"})
 FILE_ENGINE = "django.contrib.sessions.backends.file"
 # The first line of an append action's Python: request.session["cart"].append(...)
-APPEND_KEY = re.compile(r'^request\.session\[("(?:[^"\\]|\\.)*")\]\.append\(')
 
 
 def _as_json(value) -> str:
@@ -109,8 +107,7 @@ def read_sends_no_cookie(evidence: Evidence) -> Verdict:
 
 
 def _appended_key(exchange: LabExchange) -> str | None:
-    match = APPEND_KEY.match(exchange.python or "")
-    return json.loads(match.group(1)) if match else None
+    return (exchange.inputs or {}).get("key")
 
 
 @check("save-the-append")

@@ -14,7 +14,7 @@ from lessons.engines import ENGINE_BY_PATH
 from lessons.exercises.checks import Verdict, check
 from lessons.exercises.evidence import Evidence
 from lessons.lab.actions import ACTIONS
-from lessons.lab.cookies import SetCookie, path_matches
+from lessons.lab.cookies import SetCookie, cookie_pairs, path_matches
 from lessons.lab.store import RECORD_PARTS, store_snapshot_for
 from lessons.models import LabExchange
 
@@ -45,12 +45,7 @@ def sent_values(exchange: LabExchange) -> list[str]:
     sends both; the one with the longer Path comes first.
     """
     name = exchange.settings_snapshot.get("SESSION_COOKIE_NAME")
-    values = []
-    for part in exchange.cookie_header.split(";"):
-        key, _sep, value = part.strip().partition("=")
-        if key == name:
-            values.append(value)
-    return values
+    return [value for key, _sep, value in cookie_pairs(exchange.cookie_header) if key == name]
 
 
 def short_key(key: str) -> str:

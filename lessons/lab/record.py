@@ -1,0 +1,90 @@
+"""Record one lab request as a LabExchange: the timeline, the panels and the exercise checks
+all read it."""
+
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Subquery
+
+from lessons.engines import ENGINES
+from lessons.lab.actions import ActionInput, LabAction
+from lessons.lab.cookies import BROWSER_COOKIE_LIMIT, SetCookie
+from lessons.lab.limits import for_record, safe_text
+from lessons.lab.observe import Observation
+from lessons.models import LabConfig, LabExchange, LabSessionKey, Learner
+
+# A Set-Cookie kept in the timeline: long enough to show it was over the
+# browser's 4096-byte limit, short enough that a huge one costs nothing.
+RECORDED_HEADER_CHARS = 8_192
+# The timeline is trimmed on every TRIM_EVERY-th exchange, not on each one:
+# it may hold a few more than LAB_TIMELINE_LENGTH for a while, which nobody sees.
+TRIM_EVERY = 10
+
+
+def record(
+    learner: Learner,
+    config: LabConfig,
+    action: LabAction,
+    given: ActionInput,
+    observation: Observation,
+    notes: list[dict[str, Any]],
+) -> LabExchange:
+    """Save the exchange (and a key Django just gave this learner), and return it."""
+    current_key = observation.current_key
+    if (
+        ENGINES[config.engine].stores_on_server
+        and current_key
+        and current_key != observation.incoming_key
+    ):
+        # A key the browser did not have yet (a new session, cycle_key):
+        # from now on it is this learner's.
+        LabSessionKey.objects.get_or_create(
+            learner=learner, engine=config.engine, session_key=current_key
+        )
+    request = observation.request
+    outcome = observation.outcome
+    exchange = LabExchange.objects.create(
+        learner=learner,
+        action=action.name,
+        inputs=for_record(given.as_record(action)),
+        python=safe_text(outcome.python) if outcome else "",
+        method=request.method,
+        path=request.path,
+        status_code=observation.status_code,
+        settings_snapshot={
+            **observation.session_settings,
+            "_host": request.host,
+            "_https": request.https,
+        },
+        cookie_header=safe_text(request.cookie_header, RECORDED_HEADER_CHARS),
+        set_cookie_headers=[recorded_set_cookie(cookie) for cookie in observation.set_cookies],
+        vary=observation.vary[:200],
+        # A browser never sends back a cookie longer than this, so nothing is lost
+        # for comparing what came back with what was sent.
+        session_key=safe_text((current_key or "")[:BROWSER_COOKIE_LIMIT], BROWSER_COOKIE_LIMIT),
+        result=for_record({"value": outcome.result, "error": outcome.error} if outcome else None),
+        notes=for_record(notes),
+        store=for_record(observation.store),
+    )
+    # The panels draw this exchange from what was just parsed, not from the saved text.
+    exchange.parsed_set_cookies = observation.set_cookies
+    if exchange.pk % TRIM_EVERY == 0:
+        trim_timeline(learner)
+    return exchange
+
+
+def recorded_set_cookie(cookie: SetCookie) -> str:
+    """The Set-Cookie header as the timeline keeps it: a huge value is cut, its attributes kept."""
+    if len(cookie.raw) <= RECORDED_HEADER_CHARS:
+        return cookie.raw
+    name_value = f"{cookie.name}={cookie.value}"
+    attributes = cookie.raw[len(name_value) :] if cookie.raw.startswith(name_value) else ""
+    return f"{cookie.name}={safe_text(cookie.value, RECORDED_HEADER_CHARS)}{attributes}"
+
+
+def trim_timeline(learner: Learner) -> None:
+    """Forget all but the learner's latest LAB_TIMELINE_LENGTH exchanges."""
+    cutoff = learner.lab_exchanges.values_list("id", flat=True)[
+        settings.LAB_TIMELINE_LENGTH : settings.LAB_TIMELINE_LENGTH + 1
+    ]
+    learner.lab_exchanges.filter(id__lte=Subquery(cutoff)).delete()
