@@ -7,30 +7,31 @@ from django.conf import settings
 from django.core.management import call_command
 from django.test.utils import override_settings
 
-from tutorial.private_servers import PrivateMemcached, PrivateRedis, free_loopback_port
+from tutorial.private_servers import private_servers
+
+
+@pytest.fixture(scope="session")
+def private_test_servers(tmp_path_factory):
+    """A throwaway Redis and memcached on free ports for the whole test run."""
+    with private_servers(workdir=tmp_path_factory.mktemp("servers")) as servers:
+        yield servers
 
 
 @pytest.fixture(scope="session", autouse=True)
-def memcached_server(tmp_path_factory):
-    """A throwaway memcached on a free port for the whole test run (the "memcached" alias)."""
-    server = PrivateMemcached(
-        workdir=tmp_path_factory.mktemp("memcached"), port=free_loopback_port()
-    )
-    server.start()
-    yield server
-    server.stop()
+def memcached_server(private_test_servers):
+    """The throwaway memcached (the "memcached" cache alias)."""
+    return private_test_servers.memcached
 
 
 @pytest.fixture(scope="session", autouse=True)
-def redis_server(tmp_path_factory, memcached_server):
-    """A throwaway redis-server on a free port for the whole test run.
+def redis_server(tmp_path_factory, private_test_servers, memcached_server):
+    """The throwaway redis-server.
 
     The "redis" cache alias and the redis_json engine point at it, so no test
     ever reads or writes the data of a Redis someone else uses. The settings
     also point the "memcached" alias at the throwaway memcached.
     """
-    server = PrivateRedis(workdir=tmp_path_factory.mktemp("redis"), port=free_loopback_port())
-    server.start()
+    server = private_test_servers.redis
     redis_cache = {**settings.CACHES["redis"], "LOCATION": server.url}
     memcached_cache = {**settings.CACHES["memcached"], "LOCATION": memcached_server.location}
     with override_settings(
@@ -40,7 +41,6 @@ def redis_server(tmp_path_factory, memcached_server):
         LAB_SESSION_FILE_PATH=tmp_path_factory.mktemp("lab-sessions"),
     ):
         yield server
-    server.stop()
 
 
 @pytest.fixture

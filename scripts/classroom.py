@@ -16,27 +16,25 @@ What it does, in order:
    clears expired sessions and forgets learners away for 90 days
    (forget_idle_learners), and collects the static files into var/static
    (whitenoise serves them, with hashed names: DEBUG is off).
-3. Starts the private Redis under var/redis/ unless REDIS_URL names one, then
-   gunicorn (tutorial.wsgi) on 0.0.0.0:PORT, and prints the address learners
-   open once the site answers.
+3. Starts the private Redis and memcached under var/ unless REDIS_URL and
+   MEMCACHED_LOCATION name others (tutorial/private_servers.py), then gunicorn
+   (tutorial/gunicorn.conf.py) on 0.0.0.0:PORT, which prints the address
+   learners open once it is up.
 4. Ctrl-C or SIGTERM stops gunicorn (finishing the requests under way), then
-   the Redis it started.
+   the servers it started.
 
 The LAN address is read from the kernel's tables (`ip`, `hostname -I`):
 nothing is sent on the network to find it.
 """
 
 import argparse
-import http.client
 import os
 import re
 import secrets
-import signal
 import socket
 import stat
 import subprocess
 import sys
-import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -48,8 +46,7 @@ VENV_PYTHON = BASE_DIR / ".venv" / "bin" / "python"
 VIRTUAL_INTERFACES = re.compile(
     r"^(docker|br-|veth|virbr|vnet|lxc|lxd|cni|flannel|podman|vboxnet|vmnet|zt|tailscale|wg|tun|tap)"
 )
-# How long gunicorn may take to finish the requests under way when stopped.
-GRACEFUL_TIMEOUT = 10
+GUNICORN_CONFIG = BASE_DIR / "tutorial" / "gunicorn.conf.py"
 
 
 def _in_project_venv() -> bool:
@@ -66,11 +63,9 @@ import dj_database_url  # noqa: E402
 from dotenv import dotenv_values  # noqa: E402
 
 from tutorial.private_servers import (  # noqa: E402
-    DEFAULT_MEMCACHED_SOCKET,
     RedisUnavailable,
-    private_redis_at,
-    redis_answers,
-    start_private_memcached,
+    private_servers,
+    run_until_done,
 )
 
 
@@ -197,10 +192,6 @@ def site_environment(given: dict[str, str]) -> tuple[dict[str, str], list[str]]:
     return env, notes
 
 
-def allowed_hosts(env: dict[str, str]) -> list[str]:
-    return [host.strip() for host in env["DJANGO_ALLOWED_HOSTS"].split(",") if host.strip()]
-
-
 def https_on(env: dict[str, str]) -> bool:
     return env["DJANGO_HTTPS"].strip().lower() in {"1", "true", "yes", "on"}
 
@@ -254,137 +245,24 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def site_answers(host: str, port: int) -> bool:
-    """True once the site sends any HTTP response (a worker is up)."""
-    connection = http.client.HTTPConnection(host, port, timeout=2)
-    try:
-        connection.request("GET", "/", headers={"Host": f"127.0.0.1:{port}"})
-        return connection.getresponse().status > 0
-    except OSError:
-        return False
-    finally:
-        connection.close()
-
-
-LOCAL_HOSTS = {"*", "127.0.0.1", "localhost", "[::1]"}
-
-
-def learner_urls(env: dict[str, str], bind: str, port: int) -> list[str]:
-    """The addresses other machines open: the host names the site answers to."""
-    hosts = [h for h in allowed_hosts(env) if h not in LOCAL_HOSTS and not h.startswith(".")]
-    if https_on(env):
-        # Learners come through the TLS proxy, on its own port.
-        return [f"https://{host}/" for host in hosts]
-    if bind.startswith("127."):
-        return []
-    if bind not in {"0.0.0.0", ""}:
-        hosts = [bind]
-    suffix = "" if port == 80 else f":{port}"
-    return [f"http://{host}{suffix}/" for host in hosts]
-
-
-def banner(env: dict[str, str], bind: str, port: int, workers: int, threads: int) -> str:
-    urls = learner_urls(env, bind, port)
-    suffix = "" if port == 80 else f":{port}"
-    lines = ["", "=" * 68, "  Session Lab is running for the class.", ""]
-    if urls:
-        through = " (through the TLS proxy)" if https_on(env) else ""
-        lines.append(f"  Learners join at: {urls[0]}en/join/{through}")
-        lines += [f"               or:  {url}en/join/" for url in urls[1:]]
-        lines.append(
-            f"  Instructors:      {urls[0]}en/instructor/ (manage.py createinstructor NAME)"
-        )
-    elif bind.startswith("127."):
-        lines.append(f"  Listening on {bind} only: other machines cannot reach it.")
-    else:
-        lines.append(
-            "  No address for other machines (see DJANGO_ALLOWED_HOSTS): only this one can open it."
-        )
-    if bind in {"0.0.0.0", ""} or bind.startswith("127."):
-        lines.append(f"  On this machine:  http://127.0.0.1{suffix}/")
-    lines.append("")
-    lines.append(
-        f"  gunicorn, {workers} workers x {threads} threads, DEBUG off, "
-        + ("HTTPS (DJANGO_HTTPS=1)" if https_on(env) else "plain http (DJANGO_HTTPS=0)")
-    )
-    lines.append("  Ctrl-C stops the site and the Redis and memcached it started.")
-    lines += ["=" * 68, ""]
-    return "\n".join(lines)
-
-
-def serve(env: dict[str, str], command: list[str], bind: str, port: int, on_ready) -> int:
-    """Run gunicorn with a Redis; forward Ctrl-C/SIGTERM; stop both at the end."""
-    owned_redis = None
-    if env.get("REDIS_URL"):
-        say("  Redis: the one at REDIS_URL")
-    else:
-        server = private_redis_at()
-        if redis_answers(server.url):
-            say(f"  Redis: the private Redis already running at {server.url}")
-        else:
-            try:
-                server.start()
-            except RedisUnavailable as error:
-                say(f"Cannot start a private Redis: {error}", error=True)
-                return 1
-            owned_redis = server
-            say(f"  Redis: a private Redis at {server.url} (stopped with the site)")
-        env = {**env, "REDIS_URL": server.url}
-    # memcached is optional: without it the lab's memcached alias says it cannot be reached.
-    env = dict(env)
-    owned_memcached = start_private_memcached(env, DEFAULT_MEMCACHED_SOCKET)
-
-    child = subprocess.Popen(command, cwd=BASE_DIR, env=env)
-
-    def forward(signum, _frame):
-        # Ctrl-C reaches gunicorn from the terminal too; a second signal does no harm.
-        if child.poll() is None:
-            child.send_signal(signum)
-
-    def hang_up(_signum, frame):
-        # A closed terminal stops the site; gunicorn would take SIGHUP as "reload".
-        forward(signal.SIGTERM, frame)
-
-    signal.signal(signal.SIGINT, forward)
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGHUP, hang_up)
-    probe_host = "127.0.0.1" if bind in {"0.0.0.0", ""} else bind
-    try:
-        deadline = time.monotonic() + 60
-        while child.poll() is None and time.monotonic() < deadline:
-            if site_answers(probe_host, port):
-                on_ready()
-                break
-            time.sleep(0.2)
-        return child.wait()
-    finally:
-        if child.poll() is None:
-            child.terminate()
-            try:
-                child.wait(timeout=GRACEFUL_TIMEOUT + 5)
-            except subprocess.TimeoutExpired:
-                child.kill()
-                child.wait()
-        if owned_memcached is not None:
-            owned_memcached.stop()
-        if owned_redis is not None:
-            owned_redis.stop()
-            say("Stopped the private Redis.")
-
-
-def gunicorn_command(bind: str, port: int, workers: int, threads: int) -> list[str]:
-    return [
-        sys.executable, "-m", "gunicorn", "tutorial.wsgi:application",
-        "--bind", f"{bind}:{port}",
-        "--workers", str(workers),
-        # Threads keep a slow or idle browser connection from holding a whole worker.
-        "--worker-class", "gthread",
-        "--threads", str(threads),
-        "--graceful-timeout", str(GRACEFUL_TIMEOUT),
-        # Several servers on one machine must not share ~/.gunicorn/gunicorn.ctl.
-        "--no-control-socket",
-        "--log-level", "warning",
+def serve(env: dict[str, str], bind: str, port: int, workers: int, threads: int) -> int:
+    """gunicorn with the private Redis and memcached (tutorial/gunicorn.conf.py prints where
+    learners go once it is up); Ctrl-C or SIGTERM stops it, then the servers it needed."""
+    command = [
+        sys.executable, "-m", "gunicorn", "--config", str(GUNICORN_CONFIG),
+        "--bind", f"{bind}:{port}", "--workers", str(workers), "--threads", str(threads),
     ]  # fmt: skip
+    env = dict(env)
+    try:
+        with private_servers(
+            env,
+            report=lambda line: say(f"  {line}"),
+            warn=lambda line: say(f"  {line}", error=True),
+        ):
+            return run_until_done(command, env, cwd=BASE_DIR)
+    except RedisUnavailable as error:
+        say(f"Cannot start a private Redis: {error}", error=True)
+        return 1
 
 
 # --- Main --------------------------------------------------------------------------
@@ -471,9 +349,7 @@ def main(argv: list[str] | None = None) -> int:
         say("Preparing the site (production settings):")
         prepare(env)
 
-    command = gunicorn_command(args.bind, args.port, args.workers, args.threads)
-    ready = banner(env, args.bind, args.port, args.workers, args.threads)
-    return serve(env, command, args.bind, args.port, on_ready=lambda: say(ready))
+    return serve(env, args.bind, args.port, args.workers, args.threads)
 
 
 if __name__ == "__main__":

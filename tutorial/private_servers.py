@@ -25,13 +25,16 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from lessons.probes import memcached_answers, redis_answers
+from tutorial.paths import BASE_DIR, MEMCACHED_SOCKET, REDIS_SOCKET
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-DEFAULT_SOCKET = BASE_DIR / "var" / "redis" / "redis.sock"
-DEFAULT_MEMCACHED_SOCKET = BASE_DIR / "var" / "memcached" / "memcached.sock"
+DEFAULT_SOCKET = REDIS_SOCKET
+DEFAULT_MEMCACHED_SOCKET = MEMCACHED_SOCKET
 # sun_path holds 108 bytes on Linux; a checkout in a deep folder gets a port.
 MAX_SOCKET_PATH = 100
 
@@ -171,13 +174,6 @@ class PrivateRedis(PrivateServer):
         return redis_answers(self.url)
 
 
-def private_redis_at(unix_socket: Path = DEFAULT_SOCKET) -> PrivateRedis:
-    """The Redis `make run` uses: a socket under var/redis/, else a free port."""
-    if len(str(unix_socket)) <= MAX_SOCKET_PATH:
-        return PrivateRedis(workdir=unix_socket.parent, unix_socket=unix_socket)
-    return PrivateRedis(workdir=unix_socket.parent, port=free_loopback_port())
-
-
 class PrivateMemcached(PrivateServer):
     """A memcached with 64 MB of memory and memcached's default 1 MB item limit,
     unless `max_item_bytes` says otherwise (memcached's -I; 2048 or more)."""
@@ -218,57 +214,137 @@ class PrivateMemcached(PrivateServer):
         return memcached_answers(self.location)
 
 
-def private_memcached_at(unix_socket: Path = DEFAULT_MEMCACHED_SOCKET) -> PrivateMemcached:
-    """The memcached `make run` uses: a socket under var/memcached/, else a free port."""
+def on_socket(server_class: type[PrivateServer], unix_socket: Path) -> PrivateServer:
+    """The server `make run` uses: on this socket under var/, else (a checkout in too deep
+    a folder for a socket path) on a free port."""
     if len(str(unix_socket)) <= MAX_SOCKET_PATH:
-        return PrivateMemcached(workdir=unix_socket.parent, unix_socket=unix_socket)
-    return PrivateMemcached(workdir=unix_socket.parent, port=free_loopback_port())
+        return server_class(workdir=unix_socket.parent, unix_socket=unix_socket)
+    return server_class(workdir=unix_socket.parent, port=free_loopback_port())
 
 
-def start_private_redis(env: dict[str, str], unix_socket: Path) -> PrivateRedis | None:
-    """Give env a REDIS_URL; return the Redis this started (None if it started none).
+@dataclass
+class Servers:
+    """The Redis and memcached in use, and the ones started here (to stop on leaving)."""
 
-    Raises RedisUnavailable when there is no Redis and none can be started.
+    redis_url: str
+    memcached_location: str
+    started: list[PrivateServer] = field(default_factory=list)
+
+    @property
+    def redis(self) -> PrivateRedis | None:
+        return next((s for s in self.started if isinstance(s, PrivateRedis)), None)
+
+    @property
+    def memcached(self) -> PrivateMemcached | None:
+        return next((s for s in self.started if isinstance(s, PrivateMemcached)), None)
+
+
+@contextmanager
+def private_servers(
+    env: MutableMapping[str, str] | None = None,
+    *,
+    workdir: Path | None = None,
+    memcached: bool = True,
+    redis_socket: Path = DEFAULT_SOCKET,
+    memcached_socket: Path = DEFAULT_MEMCACHED_SOCKET,
+    report: Callable[[str], None] = print,
+    warn: Callable[[str], None] = lambda line: print(line, file=sys.stderr, flush=True),
+) -> Iterator[Servers]:
+    """A Redis and a memcached for the site, its tests or its benchmark; the one way to get them.
+
+    With `env` (make run, make classroom): the servers its REDIS_URL and
+    MEMCACHED_LOCATION name; else the private ones already running on the
+    sockets under var/; else private ones started there. `env` gets both
+    variables. memcached is optional here: without it the site runs and the
+    lab says its memcached cache cannot be reached.
+
+    With `workdir` (the tests, bench_lab): throwaway servers on free loopback
+    ports under workdir, never anyone else's; memcached is required unless
+    `memcached=False`.
+
+    Whatever was started is stopped on leaving. Raises RedisUnavailable (and,
+    with workdir, MemcachedUnavailable) when a server is needed and cannot start.
     """
-    if env.get("REDIS_URL"):
-        print(f"Using the Redis at REDIS_URL={env['REDIS_URL']}", flush=True)
-        return None
-    server = private_redis_at(unix_socket)
-    env["REDIS_URL"] = server.url
-    if redis_answers(server.url):
-        print(f"Using the private Redis already running at {server.url}", flush=True)
-        return None
-    server.start()
-    print(f"Started a private Redis at {server.url} (stopped when this ends)", flush=True)
-    return server
+    with ExitStack() as stack:
+
+        def start(server: PrivateServer) -> PrivateServer:
+            stack.callback(server.stop)
+            server.start()
+            servers.started.append(server)
+            return server
+
+        servers = Servers(redis_url="", memcached_location="")
+        if workdir is not None:
+            redis = PrivateRedis(workdir=workdir / "redis", port=free_loopback_port())
+            servers.redis_url = start(redis).url
+            if memcached:
+                cache = PrivateMemcached(workdir=workdir / "memcached", port=free_loopback_port())
+                servers.memcached_location = start(cache).location
+            yield servers
+            return
+        env = os.environ if env is None else env
+        servers.redis_url = env.get("REDIS_URL") or ""
+        if servers.redis_url:
+            report(f"Using the Redis at REDIS_URL={servers.redis_url}")
+        else:
+            redis = on_socket(PrivateRedis, redis_socket)
+            servers.redis_url = env["REDIS_URL"] = redis.url
+            if redis_answers(redis.url):
+                report(f"Using the private Redis already running at {redis.url}")
+            else:
+                start(redis)
+                report(f"Started a private Redis at {redis.url} (stopped when this ends)")
+        servers.memcached_location = env.get("MEMCACHED_LOCATION") or ""
+        if servers.memcached_location:
+            report(f"Using the memcached at MEMCACHED_LOCATION={servers.memcached_location}")
+        elif memcached:
+            cache = on_socket(PrivateMemcached, memcached_socket)
+            servers.memcached_location = env["MEMCACHED_LOCATION"] = cache.location
+            if memcached_answers(cache.location):
+                report(f"Using the private memcached already running at {cache.location}")
+            else:
+                try:
+                    start(cache)
+                    report(
+                        f"Started a private memcached at {cache.location} (stopped when this ends)"
+                    )
+                except MemcachedUnavailable as error:
+                    warn(
+                        f"No memcached: {error} The site runs without it; the lab's memcached "
+                        "cache alias will say it cannot be reached."
+                    )
+        yield servers
 
 
-def start_private_memcached(env: dict[str, str], unix_socket: Path) -> PrivateMemcached | None:
-    """Give env a MEMCACHED_LOCATION; return the memcached this started, if any.
+def run_until_done(
+    command: list[str], env: Mapping[str, str], *, cwd: Path | None = None, grace: float = 15
+) -> int:
+    """Run a server command; pass SIGTERM (and a closed terminal's SIGHUP) on to it; its exit code.
 
-    Never fails: without memcached the site still runs, and the lab explains
-    that its memcached cache cannot be reached.
+    Ctrl-C reaches the command from the terminal itself: this waits for it to finish.
     """
-    if env.get("MEMCACHED_LOCATION"):
-        print(f"Using the memcached at MEMCACHED_LOCATION={env['MEMCACHED_LOCATION']}", flush=True)
-        return None
-    server = private_memcached_at(unix_socket)
-    env["MEMCACHED_LOCATION"] = server.location
-    if memcached_answers(server.location):
-        print(f"Using the private memcached already running at {server.location}", flush=True)
-        return None
+    child = subprocess.Popen(command, env=dict(env), cwd=cwd)
+
+    def forward(_signum, _frame):
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGHUP, forward)
     try:
-        server.start()
-    except MemcachedUnavailable as error:
-        print(
-            f"No memcached: {error} The site runs without it; the lab's memcached "
-            "cache alias will say it cannot be reached.",
-            file=sys.stderr,
-            flush=True,
-        )
-        return None
-    print(f"Started a private memcached at {server.location} (stopped when this ends)", flush=True)
-    return server
+        while True:
+            try:
+                return child.wait()
+            except KeyboardInterrupt:
+                continue
+    finally:
+        if child.poll() is None:
+            child.terminate()
+            try:
+                child.wait(timeout=grace)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.wait()
 
 
 def run_with_private_servers(
@@ -279,29 +355,16 @@ def run_with_private_servers(
     """Run command with REDIS_URL and MEMCACHED_LOCATION set; return its exit code."""
     env = dict(os.environ)
     try:
-        owned_redis = start_private_redis(env, unix_socket)
+        with private_servers(
+            env,
+            redis_socket=unix_socket,
+            memcached_socket=memcached_socket,
+            report=lambda line: print(line, flush=True),
+        ):
+            return run_until_done(command, env)
     except RedisUnavailable as error:
         print(f"Cannot start a private Redis: {error}", file=sys.stderr)
         return 1
-    owned_memcached = start_private_memcached(env, memcached_socket)
-
-    child = subprocess.Popen(command, env=env)
-
-    def forward(signum, _frame):
-        child.send_signal(signum)
-
-    signal.signal(signal.SIGTERM, forward)
-    try:
-        while True:
-            try:
-                return child.wait()
-            except KeyboardInterrupt:
-                # The terminal sent SIGINT to the child too; wait for it to end.
-                continue
-    finally:
-        for server in (owned_memcached, owned_redis):
-            if server is not None:
-                server.stop()
 
 
 def main(argv: list[str] | None = None) -> int:

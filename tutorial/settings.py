@@ -17,8 +17,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
 
-BASE_DIR = Path(__file__).resolve().parent.parent
-VAR_DIR = BASE_DIR / "var"
+from tutorial.paths import BASE_DIR, MEMCACHED_SOCKET, REDIS_SOCKET, VAR_DIR
 
 # A `.env` file beside manage.py (or the file DJANGO_ENV_FILE names) fills in
 # variables the shell did not set.
@@ -53,23 +52,47 @@ def env_int(name: str, default: int) -> int:
 
 
 # --- Environment ------------------------------------------------------------
-# DJANGO_DEBUG            1 for local development (make run sets it), 0 in production.
-# DJANGO_SECRET_KEY       required when DEBUG is off.
-# DJANGO_ALLOWED_HOSTS    comma-separated host names; required when DEBUG is off.
-# DJANGO_HTTPS            the site is served over HTTPS (default: on when DEBUG is off).
-#                         A classroom on a plain-http school network sets it to 0.
-# DATABASE_URL            e.g. postgres://user:pass@host/db; default SQLite in var/.
-# REDIS_URL               the Redis the lab's cache engines use; default: the private
-#                         Redis that `make run` starts on a socket in var/.
-# MEMCACHED_LOCATION      the memcached of the lab's "memcached" cache alias, e.g.
-#                         127.0.0.1:11211; default: make run's private one in var/.
-# DJANGO_STATIC_ROOT      where collectstatic writes (default var/static).
-# LAB_SESSION_FILE_PATH   where the lab's file engine keeps sessions (default var/lab-sessions).
-# LAB_CROSS_SITE_ORIGIN   a second origin of this server for the SameSite lesson.
-DEBUG = env_bool("DJANGO_DEBUG", default=False)
+# Every variable the site reads is read here, and nowhere else in the settings;
+# `.env.example` and the README's configuration table list the same ones (a
+# test keeps the three in step). DJANGO_ENV_FILE, above, names the .env file.
 
-SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")
-ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")
+# Deployment
+DEBUG = env_bool("DJANGO_DEBUG", default=False)  # 1 on a laptop (make run sets it), 0 in production
+SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY", "")  # required when DEBUG is off
+ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS")  # host names; required when DEBUG is off
+# Served over HTTPS (default: when DEBUG is off). A plain-http school network sets 0.
+HTTPS = env_bool("DJANGO_HTTPS", default=not DEBUG)
+# With HTTPS: redirect http to https, and the Strict-Transport-Security header.
+SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=True)
+HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
+HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
+# Behind a proxy that sets X-Forwarded-Proto and appends to X-Forwarded-For.
+BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", default=False)
+CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")  # https://host, comma-separated
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or VAR_DIR / "static")  # collectstatic
+LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO")
+
+# Data and servers
+DATABASE_URL = os.environ.get("DATABASE_URL", "")  # e.g. postgres://...; default SQLite in var/
+DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 60)  # seconds a connection is kept
+# The Redis of the lab's cache engines and redis_json; default: make run's private one.
+REDIS_URL = os.environ.get("REDIS_URL") or f"unix://{REDIS_SOCKET}"
+# The memcached of the lab's "memcached" cache alias; default: make run's private one.
+MEMCACHED_LOCATION = os.environ.get("MEMCACHED_LOCATION") or f"unix:{MEMCACHED_SOCKET}"
+
+# The lab and the classroom
+# Where the lab's file engine keeps sessions; several servers need one shared directory.
+LAB_SESSION_FILE_PATH = Path(os.environ.get("LAB_SESSION_FILE_PATH") or VAR_DIR / "lab-sessions")
+# A second origin of this server for the SameSite lesson (see "The lab" below).
+LAB_CROSS_SITE_ORIGIN = os.environ.get("LAB_CROSS_SITE_ORIGIN", "")
+# Show worked solutions after a few attempts (a classroom may turn them off).
+EXERCISE_SHOW_SOLUTIONS = env_bool("EXERCISE_SHOW_SOLUTIONS", default=True)
+# An instructor's login: ended after this long, and after this long idle (seconds).
+INSTRUCTOR_SESSION_MAX_AGE = env_int("INSTRUCTOR_SESSION_MAX_AGE", 12 * 60 * 60)
+INSTRUCTOR_SESSION_IDLE = env_int("INSTRUCTOR_SESSION_IDLE", 2 * 60 * 60)
+
+# --- Deployment checks --------------------------------------------------------
 if DEBUG:
     # A fixed key is fine on a developer's machine: nothing signed with it
     # leaves that machine. It is never used with DEBUG off.
@@ -87,8 +110,6 @@ else:
             "DJANGO_ALLOWED_HOSTS must list the host names this site answers to "
             "when DJANGO_DEBUG is off, e.g. DJANGO_ALLOWED_HOSTS=lab.example.org."
         )
-
-HTTPS = env_bool("DJANGO_HTTPS", default=not DEBUG)
 
 # --- Applications -----------------------------------------------------------
 INSTALLED_APPS = [
@@ -170,12 +191,12 @@ def private_file(path: str | Path) -> None:
             existing.chmod(0o600)
 
 
-if not os.environ.get("DATABASE_URL"):
+if not DATABASE_URL:
     VAR_DIR.mkdir(mode=0o700, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
-        os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
+        DATABASE_URL or f"sqlite:///{VAR_DIR / 'db.sqlite3'}",
+        conn_max_age=DATABASE_CONN_MAX_AGE,
         conn_health_checks=True,
     )
 }
@@ -197,9 +218,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         private_file(DATABASES["default"]["NAME"])
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# The private Redis of `make run` listens on this socket; it never uses
-# someone else's Redis unless REDIS_URL says so.
-REDIS_URL = os.environ.get("REDIS_URL") or f"unix://{VAR_DIR / 'redis' / 'redis.sock'}"
+# REDIS_URL (above): the private Redis of `make run` unless it says otherwise.
 CACHES = {
     # The site's own cache lives in each process; the lab's cache engines
     # use "redis", the real server learners inspect.
@@ -215,9 +234,6 @@ CACHES = {
 # a private memcached on this socket; without one the lab says it cannot be
 # reached. A dead server is tried again after a few seconds, and every failed
 # call raises instead of quietly returning nothing, so the lab can say so.
-MEMCACHED_LOCATION = os.environ.get("MEMCACHED_LOCATION") or (
-    f"unix:{VAR_DIR / 'memcached' / 'memcached.sock'}"
-)
 CACHES["memcached"] = {
     "BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache",
     "LOCATION": MEMCACHED_LOCATION,
@@ -270,21 +286,19 @@ LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 
 # --- HTTPS ------------------------------------------------------------------
 if HTTPS:
-    SECURE_SSL_REDIRECT = env_bool("DJANGO_SSL_REDIRECT", default=True)
-    SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 60 * 60 * 24 * 365)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_HSTS_INCLUDE_SUBDOMAINS", default=True)
+    SECURE_SSL_REDIRECT = SSL_REDIRECT
+    SECURE_HSTS_SECONDS = HSTS_SECONDS
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = HSTS_INCLUDE_SUBDOMAINS
     # The header alone puts no site on the browsers' preload list; submitting
     # the domain does. It is on so that check --deploy is clean.
-    SECURE_HSTS_PRELOAD = env_bool("DJANGO_HSTS_PRELOAD", default=True)
+    SECURE_HSTS_PRELOAD = HSTS_PRELOAD
 # Behind a proxy (Caddy, nginx) every request comes from the proxy's address:
 # the proxy must then set X-Forwarded-Proto itself and append the client's
 # address to X-Forwarded-For, whose last entry the brakes on guessing read
 # (lessons/throttles.py). Without a proxy both headers are ignored: a client
 # could write anything in them.
-BEHIND_PROXY = env_bool("DJANGO_BEHIND_PROXY", default=False)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS")
 X_FRAME_OPTIONS = "DENY"
 
 # --- Content-Security-Policy (django-csp) -------------------------------------
@@ -310,7 +324,7 @@ CONTENT_SECURITY_POLICY = {
 # --- The lab -----------------------------------------------------------------
 # Where the lab's "file" engine writes (SESSION_FILE_PATH for lab requests);
 # several servers sharing a classroom need one shared directory here.
-LAB_SESSION_FILE_PATH = Path(os.environ.get("LAB_SESSION_FILE_PATH") or VAR_DIR / "lab-sessions")
+# (LAB_SESSION_FILE_PATH, above.)
 # Cookie names the lab refuses, so a learner's lab cookie can never replace
 # one the site itself depends on.
 LAB_RESERVED_COOKIE_NAMES = tuple(
@@ -328,10 +342,10 @@ LAB_RESERVED_COOKIE_NAMES = tuple(
 # "Another site" for the SameSite lesson: a second host name for this server
 # that browsers count as a different site, e.g. http://lab-other.school.local:8000.
 # Left empty, localhost and 127.0.0.1 serve as each other's.
-LAB_CROSS_SITE_ORIGIN = os.environ.get("LAB_CROSS_SITE_ORIGIN", "")
+# (LAB_CROSS_SITE_ORIGIN, above.)
 # Worked solutions of exercises: shown after this many attempts, or never
 # when EXERCISE_SHOW_SOLUTIONS is off (a classroom may want that).
-EXERCISE_SHOW_SOLUTIONS = env_bool("EXERCISE_SHOW_SOLUTIONS", default=True)
+# (EXERCISE_SHOW_SOLUTIONS, above.)
 EXERCISE_SOLUTION_AFTER = 3
 # How many lab requests the timeline keeps per learner.
 LAB_TIMELINE_LENGTH = 30
@@ -356,8 +370,6 @@ AXES_CLIENT_IP_CALLABLE = "lessons.throttles.client_address"
 AXES_VERBOSE = False
 # An instructor's site session lasts at most this long after logging in, however
 # active (the idle limit is the session's own expiry, set at login).
-INSTRUCTOR_SESSION_MAX_AGE = env_int("INSTRUCTOR_SESSION_MAX_AGE", 12 * 60 * 60)
-INSTRUCTOR_SESSION_IDLE = env_int("INSTRUCTOR_SESSION_IDLE", 2 * 60 * 60)
 
 # --- Passwords --------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [
@@ -375,7 +387,7 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
-MODELTRANSLATION_LANGUAGES = ("en", "uz")
+MODELTRANSLATION_LANGUAGES = tuple(code for code, _name in LANGUAGES)
 # An Uzbek field left empty shows the English text rather than nothing; the
 # curriculum tests make sure no lesson relies on that.
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
@@ -388,7 +400,6 @@ USE_TZ = True
 
 # --- Static files -----------------------------------------------------------
 STATIC_URL = "/static/"
-STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT") or VAR_DIR / "static")
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -407,7 +418,7 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "root": {"handlers": ["console"], "level": LOG_LEVEL},
     # django-axes tells of every login at INFO; lockouts come at WARNING.
     "loggers": {"axes": {"level": "WARNING"}},
 }

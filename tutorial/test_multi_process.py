@@ -37,7 +37,7 @@ import psycopg
 import pytest
 from psycopg import sql
 
-from tutorial.private_servers import PrivateMemcached, PrivateRedis, free_loopback_port
+from tutorial.private_servers import free_loopback_port, private_servers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 CLASSROOM = BASE_DIR / "scripts" / "classroom.py"
@@ -251,10 +251,11 @@ def servers(database_url, tmp_path_factory):
     """Servers A and B: one database, one Redis, one memcached, one lab file directory,
     one secret key."""
     workdir = tmp_path_factory.mktemp("classroom")
-    redis_server = PrivateRedis(workdir=workdir / "redis", port=free_loopback_port()).start()
-    memcached_server = PrivateMemcached(
-        workdir=workdir / "memcached", port=free_loopback_port()
-    ).start()
+    with private_servers(workdir=workdir) as backing:
+        yield from _two_servers(database_url, workdir, backing)
+
+
+def _two_servers(database_url, workdir, backing):
     env = {
         key: value
         for key, value in os.environ.items()
@@ -279,8 +280,8 @@ def servers(database_url, tmp_path_factory):
         DJANGO_ALLOWED_HOSTS="127.0.0.1,localhost",
         DJANGO_HTTPS="0",
         DATABASE_URL=database_url,
-        REDIS_URL=redis_server.url,
-        MEMCACHED_LOCATION=memcached_server.location,
+        REDIS_URL=backing.redis_url,
+        MEMCACHED_LOCATION=backing.memcached_location,
         LAB_SESSION_FILE_PATH=str(workdir / "lab-sessions"),
         DJANGO_STATIC_ROOT=str(workdir / "static"),
         DJANGO_LOG_LEVEL="WARNING",
@@ -296,8 +297,6 @@ def servers(database_url, tmp_path_factory):
         yield first, second
     finally:
         codes = {server.name: server.stop() for server in started}
-        redis_server.stop()
-        memcached_server.stop()
     # Stopped with SIGTERM, each server took gunicorn down cleanly and no longer answers.
     assert codes == {server.name: 0 for server in started}, codes
     assert not any(server.answers() for server in started)

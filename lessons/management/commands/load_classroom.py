@@ -26,7 +26,9 @@ from ipaddress import ip_address
 from django.contrib.auth import get_user_model
 from django.core.management.base import BaseCommand, CommandError
 
+from lessons.management.tables import markdown_table
 from lessons.models import Classroom, Learner
+from lessons.timing import percentile
 
 LAB_ACTIONS = ("set", "get", "visit", "read", "append_modified")
 CHECKED_EXERCISE = "/en/exercises/cookie-flags/hide-from-javascript/check/"
@@ -220,22 +222,18 @@ class Command(BaseCommand):
         write(f"load_classroom: {learners} learners and 1 instructor for {seconds} s.")
         write(f"{total} requests, {total / elapsed:.1f} per second, {errors} errors.")
         write("")
-        write("| endpoint | requests | errors | p50 ms | p95 ms | p99 ms |")
-        write("|---|---:|---:|---:|---:|---:|")
-        worst_p95 = 0.0
+        rows, worst_p95 = [], 0.0
         for endpoint, samples in sorted(results.latencies.items()):
-            ordered = sorted(samples)
-
-            def percentile(p, ordered=ordered):
-                return ordered[min(len(ordered) - 1, max(0, round(p / 100 * len(ordered)) - 1))]
-
-            p95 = percentile(95)
+            p95 = percentile(samples, 95)
             if endpoint in {"lab action", "exercise check", "dashboard"}:
                 worst_p95 = max(worst_p95, p95)
-            write(
-                f"| {endpoint} | {len(samples)} | {results.errors.get(endpoint, 0)} | "
-                f"{statistics.median(ordered):.0f} | {p95:.0f} | {percentile(99):.0f} |"
-            )
+            rows.append(
+                [endpoint, str(len(samples)), str(results.errors.get(endpoint, 0)),
+                 f"{statistics.median(samples):.0f}", f"{p95:.0f}", f"{percentile(samples, 99):.0f}"]
+            )  # fmt: skip
+        columns = ["endpoint", "requests", "errors", "p50 ms", "p95 ms", "p99 ms"]
+        for line in markdown_table(columns, rows, "lrrrrr"):
+            write(line)
         write("")
         verdict = "met" if errors == 0 and worst_p95 < TARGET_P95_MS else "MISSED"
         write(f"Target (0 errors, p95 under {TARGET_P95_MS} ms during the class): {verdict}.")
