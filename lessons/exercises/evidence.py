@@ -10,10 +10,69 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from django.conf import settings
+from django.urls import reverse
 
+from lessons.engines import ENGINE_BY_PATH
+from lessons.lab.actions import ACTIONS
 from lessons.lab.cookies import SetCookie, cookie_pairs, parse_set_cookie
+from lessons.lab.record import TRIM_EVERY
 from lessons.lab.store import RECORD_PARTS
 from lessons.models import LabConfig, LabExchange, LabObservation, Learner
+
+# --- What one exchange shows: the toolkit of the checks -------------------------------
+
+
+def engine_name(exchange: LabExchange) -> str:
+    """The lab's short name of the engine an exchange ran with ("db", "cache", ...)."""
+    engine = ENGINE_BY_PATH.get(exchange.settings_snapshot.get("SESSION_ENGINE", ""))
+    return engine.name if engine else ""
+
+
+def notes_of(exchange: LabExchange, code: str, **details) -> list[dict]:
+    """The exchange's notes with this code (and these details)."""
+    return [
+        note
+        for note in exchange.notes or []
+        if isinstance(note, dict)
+        and note.get("code") == code
+        and all(note.get(name) == value for name, value in details.items())
+    ]
+
+
+def note_codes(exchange: LabExchange) -> set[str]:
+    return {note.get("code") for note in exchange.notes or [] if isinstance(note, dict)}
+
+
+def store_part(exchange: LabExchange, part: str) -> dict:
+    """One part of the store snapshot ("database", "cache", "file", ...), empty if absent."""
+    return (exchange.store or {}).get(part) or {}
+
+
+def cookie_values_sent(exchange: LabExchange) -> list[str]:
+    """Every value of the lab cookie in the request's Cookie header.
+
+    A browser holding two cookies of one name (say Path=/ and Path=/lab/shop/)
+    sends both; the one with the longer Path comes first.
+    """
+    name = exchange.settings_snapshot.get("SESSION_COOKIE_NAME")
+    return [value for key, _sep, value in cookie_pairs(exchange.cookie_header) if key == name]
+
+
+def action_label(action: str) -> str:
+    known = ACTIONS.get(action)
+    return str(known.label) if known else action
+
+
+def shorten(value: str, length: int = 24) -> str:
+    return value if len(value) <= length else value[:length] + "…"
+
+
+def lab_request_path(*, shop: bool = False) -> str:
+    """Where the lab sends its requests: /lab/run/, or /lab/shop/run/ for the Path lesson."""
+    return reverse("lab_action_shop" if shop else "lab_action")
+
+
+# --- Everything a check may look at -----------------------------------------------------
 
 
 @dataclass
@@ -26,8 +85,8 @@ class Evidence:
 
     @classmethod
     def gather(cls, learner: Learner, config: LabConfig) -> "Evidence":
-        # The timeline keeps about LAB_TIMELINE_LENGTH exchanges; a check needs no more.
-        limit = settings.LAB_TIMELINE_LENGTH + 10
+        # The timeline keeps LAB_TIMELINE_LENGTH exchanges, and a few more until its next trim.
+        limit = settings.LAB_TIMELINE_LENGTH + TRIM_EVERY
         exchanges = list(learner.lab_exchanges.select_related("observation")[:limit])
         return cls(learner=learner, config=config, exchanges=exchanges)
 
@@ -50,11 +109,7 @@ class Evidence:
 
     def cookie_sent(self, exchange: LabExchange) -> str | None:
         """The lab cookie's value as the browser sent it with this request (None: not sent)."""
-        name = exchange.settings_snapshot.get("SESSION_COOKIE_NAME")
-        for key, _sep, value in cookie_pairs(exchange.cookie_header):
-            if key == name:
-                return value
-        return None
+        return next(iter(cookie_values_sent(exchange)), None)
 
     def observation(self, exchange: LabExchange) -> LabObservation | None:
         try:

@@ -5,23 +5,19 @@ import json
 
 from django.utils.translation import gettext as _
 
-from lessons.engines import ENGINE_BY_PATH
+from lessons.engines import ENGINE_BY_PATH, ENGINES
 from lessons.exercises.checks import Verdict, check
-from lessons.exercises.evidence import Evidence
+from lessons.exercises.evidence import Evidence, note_codes, notes_of, store_part
+from lessons.lab.notes import Note
 from lessons.models import LabExchange
 
 # Lab actions whose view reads the session and changes nothing.
 READ_ACTIONS = frozenset({"read", "get", "contains"})
-FILE_ENGINE = "django.contrib.sessions.backends.file"
 # The first line of an append action's Python: request.session["cart"].append(...)
 
 
 def _as_json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-def _notes(exchange: LabExchange) -> set[str]:
-    return {note.get("code") for note in exchange.notes or [] if isinstance(note, dict)}
 
 
 def _save_every_request(exchange: LabExchange) -> bool:
@@ -39,10 +35,10 @@ def _read_problem(evidence: Evidence, exchange: LabExchange) -> str | None:
             "read. Store something first (Set a key), then read it."
         )
     cookie = evidence.set_cookie(exchange)
-    notes = _notes(exchange)
+    notes = note_codes(exchange)
     if (
-        "session_not_found" in notes
-        or "signed_cookie_rejected" in notes
+        Note.SESSION_NOT_FOUND in notes
+        or Note.SIGNED_COOKIE_REJECTED in notes
         or (cookie is not None and cookie.is_deletion)
     ):
         return _(
@@ -203,7 +199,7 @@ def clearsessions_removes_row(evidence: Evidence) -> Verdict:
         if exchange.action != "clearsessions":
             continue
         engine = ENGINE_BY_PATH.get(exchange.settings_snapshot.get("SESSION_ENGINE"))
-        database = (exchange.store or {}).get("database") or {}
+        database = store_part(exchange, "database")
         key = exchange.session_key
         if engine is None or not engine.uses_database:
             problem = _(
@@ -264,8 +260,7 @@ def _file_read_problem(evidence: Evidence, exchange: LabExchange) -> str | None:
     if not sent:
         expired_in_browser = any(
             "expired" in note.get("reasons", [])
-            for note in exchange.notes or []
-            if isinstance(note, dict) and note.get("code") == "cookie_not_returned"
+            for note in notes_of(exchange, Note.COOKIE_NOT_RETURNED)
         )
         if expired_in_browser:
             return _(
@@ -312,7 +307,7 @@ def expired_file_new_key(evidence: Evidence) -> Verdict:
     for exchange in evidence.exchanges:
         if exchange.action not in READ_ACTIONS:
             continue
-        if exchange.settings_snapshot.get("SESSION_ENGINE") != FILE_ENGINE:
+        if exchange.settings_snapshot.get("SESSION_ENGINE") != ENGINES["file"].path:
             newest_problem = newest_problem or _(
                 "That read did not use the file engine. Choose file in Settings."
             )

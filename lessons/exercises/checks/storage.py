@@ -3,44 +3,23 @@ and how long the server keeps it (lessons 5 to 8)."""
 
 import json
 
+from django.conf import global_settings
 from django.utils.translation import gettext as _
 
-from lessons.engines import ENGINE_BY_PATH
 from lessons.exercises.checks import Verdict, check
-from lessons.exercises.evidence import Evidence
-from lessons.lab.actions import ACTIONS
-from lessons.models import LabExchange
+from lessons.exercises.evidence import (
+    Evidence,
+    action_label,
+    engine_name,
+    notes_of,
+    shorten,
+    store_part,
+)
+from lessons.lab.notes import Note
 
-DEFAULT_COOKIE_AGE = 1209600
 REDIS_KEY_SECONDS = 300
 # The TTL is read right after the save; a slow request may lose a second or two.
 REDIS_KEY_SLACK = 5
-
-
-def _engine(exchange: LabExchange) -> str:
-    engine = ENGINE_BY_PATH.get(exchange.settings_snapshot.get("SESSION_ENGINE", ""))
-    return engine.name if engine else ""
-
-
-def _notes(exchange: LabExchange, code: str) -> list[dict]:
-    return [note for note in exchange.notes or [] if note.get("code") == code]
-
-
-def _cache_part(exchange: LabExchange) -> dict:
-    return (exchange.store or {}).get("cache") or {}
-
-
-def _database_part(exchange: LabExchange) -> dict:
-    return (exchange.store or {}).get("database") or {}
-
-
-def _label(action: str) -> str:
-    known = ACTIONS.get(action)
-    return str(known.label) if known else action
-
-
-def _shorten(value: str, length: int = 24) -> str:
-    return value if len(value) <= length else value[:length] + "…"
 
 
 # --- Lesson 5: cache sessions --------------------------------------------------------
@@ -52,7 +31,7 @@ def five_minute_redis_key(evidence: Evidence) -> Verdict:
     saved = None
     for exchange in evidence.exchanges:
         cookie = evidence.set_cookie(exchange)
-        if _engine(exchange) == "cache" and cookie is not None and not cookie.is_deletion:
+        if engine_name(exchange) == "cache" and cookie is not None and not cookie.is_deletion:
             saved = (exchange, cookie)
             break
     if saved is None:
@@ -64,7 +43,7 @@ def five_minute_redis_key(evidence: Evidence) -> Verdict:
             ),
         )
     exchange, cookie = saved
-    entry = _cache_part(exchange)
+    entry = store_part(exchange, "cache")
     if not entry.get("reachable", True):
         return Verdict(
             False,
@@ -79,14 +58,14 @@ def five_minute_redis_key(evidence: Evidence) -> Verdict:
             ),
         )
     age = exchange.settings_snapshot.get("SESSION_COOKIE_AGE")
-    if age != DEFAULT_COOKIE_AGE:
+    if age != global_settings.SESSION_COOKIE_AGE:
         return Verdict(
             False,
             _(
                 "Your SESSION_COOKIE_AGE is %(age)s: that changes the lifetime of every "
                 "session. Put it back to %(default)s and give this one session its own expiry."
             )
-            % {"age": age, "default": DEFAULT_COOKIE_AGE},
+            % {"age": age, "default": global_settings.SESSION_COOKIE_AGE},
         )
     ttl = entry.get("ttl")
     if not isinstance(ttl, int) or not (
@@ -106,7 +85,11 @@ def five_minute_redis_key(evidence: Evidence) -> Verdict:
             "Done: the Redis key %(key)s got a TTL of %(ttl)s seconds, while SESSION_COOKIE_AGE "
             "stayed at %(default)s. Redis deletes the key by itself when the TTL runs out."
         )
-        % {"key": entry.get("redis_key", "?"), "ttl": ttl, "default": DEFAULT_COOKIE_AGE},
+        % {
+            "key": entry.get("redis_key", "?"),
+            "ttl": ttl,
+            "default": global_settings.SESSION_COOKIE_AGE,
+        },
     )
 
 
@@ -121,24 +104,24 @@ def survive_cache_loss(evidence: Evidence) -> Verdict:
     used_cached_db = False
     problem = None
     for exchange in evidence.chronological:
-        engine = _engine(exchange)
+        engine = engine_name(exchange)
         sent = evidence.cookie_sent(exchange) or ""
         if engine == "cache":
-            if sent in evicted_from_cache_engine and _notes(exchange, "session_not_found"):
+            if sent in evicted_from_cache_engine and notes_of(exchange, Note.SESSION_NOT_FOUND):
                 problem = _(
                     "With the cache engine the session lived only in Redis: after the loss, the "
                     "next request (%(action)s) found nothing and Django started an empty "
                     "session. Try the same with cached_db."
-                ) % {"action": _label(exchange.action)}
+                ) % {"action": action_label(exchange.action)}
             if exchange.action == "evict_cache" and (exchange.result or {}).get("value"):
                 evicted_from_cache_engine.add(sent)
             continue
         if engine != "cached_db":
             continue
         used_cached_db = True
-        database = _database_part(exchange)
-        cache = _cache_part(exchange)
-        served = _notes(exchange, "served_from")
+        database = store_part(exchange, "database")
+        cache = store_part(exchange, "cache")
+        served = notes_of(exchange, Note.SERVED_FROM)
         if sent in lost and served and served[0].get("store") == "database":
             data_before = lost.pop(sent)
             data_after = database.get("decoded") or {}
@@ -146,12 +129,12 @@ def survive_cache_loss(evidence: Evidence) -> Verdict:
                 problem = _(
                     "The request (%(action)s) read your session from the database, but Redis did "
                     "not get the copy back. Try another read."
-                ) % {"action": _label(exchange.action)}
+                ) % {"action": action_label(exchange.action)}
             elif missing := [name for name in data_before if name not in data_after]:
                 problem = _(
                     "The session came back from the database, but the same request (%(action)s) "
                     "removed %(keys)s from it. Read it without changing it."
-                ) % {"action": _label(exchange.action), "keys": ", ".join(missing)}
+                ) % {"action": action_label(exchange.action), "keys": ", ".join(missing)}
             else:
                 return Verdict(
                     True,
@@ -160,7 +143,7 @@ def survive_cache_loss(evidence: Evidence) -> Verdict:
                         "from the database (%(data)s) and put the copy back in Redis."
                     )
                     % {
-                        "action": _label(exchange.action),
+                        "action": action_label(exchange.action),
                         "data": json.dumps(data_after, ensure_ascii=False),
                     },
                 )
@@ -168,7 +151,7 @@ def survive_cache_loss(evidence: Evidence) -> Verdict:
             problem = _(
                 "Your session's copy is gone from Redis and the row is still in django_session, "
                 "but the request (%(action)s) did not read the session. Send one that does."
-            ) % {"action": _label(exchange.action)}
+            ) % {"action": action_label(exchange.action)}
         key = exchange.session_key
         row_data = database.get("decoded") if database.get("exists") else None
         if (
@@ -218,13 +201,13 @@ def tampered_signed_cookie(evidence: Evidence) -> Verdict:
     signed: list[str] = []  # the values the lab set, oldest first
     problem = None
     for exchange in evidence.chronological:
-        if _engine(exchange) != "signed_cookies":
+        if engine_name(exchange) != "signed_cookies":
             continue
         sent = evidence.cookie_sent(exchange)
         derived = bool(
             sent and sent not in signed and any(_parts(sent) & _parts(value) for value in signed)
         )
-        rejected = _notes(exchange, "signed_cookie_rejected")
+        rejected = notes_of(exchange, Note.SIGNED_COOKIE_REJECTED)
         seen = None
         reason = (rejected[0].get("problem") or "?") if rejected else None
         if reason == "expired":
@@ -245,11 +228,11 @@ def tampered_signed_cookie(evidence: Evidence) -> Verdict:
                 )
                 % {
                     "problem": reason,
-                    "action": _label(exchange.action),
-                    "value": _shorten(replaced.value) if replaced else "—",
+                    "action": action_label(exchange.action),
+                    "value": shorten(replaced.value) if replaced else "—",
                 },
             )
-        elif rejected and not _notes(exchange, "engine_changed"):
+        elif rejected and not notes_of(exchange, Note.ENGINE_CHANGED):
             seen = _(
                 "Django refused the cookie you sent, but it is not a cookie the server signed "
                 "with a character changed. Start from the value under Set-Cookie in the last "
@@ -260,7 +243,7 @@ def tampered_signed_cookie(evidence: Evidence) -> Verdict:
                 "Your browser sent a changed cookie with a request that never touches the "
                 "session (%(action)s), so Django never checked the signature. Send a request "
                 "that reads the session."
-            ) % {"action": _label(exchange.action)}
+            ) % {"action": action_label(exchange.action)}
         cookie = evidence.set_cookie(exchange)
         if seen:
             problem = seen
@@ -285,7 +268,7 @@ def tampered_signed_cookie(evidence: Evidence) -> Verdict:
             "%(value)s). Change one character of its value in your browser's developer "
             "tools, then send a request that reads the session."
         )
-        % {"value": _shorten(signed[-1])},
+        % {"value": shorten(signed[-1])},
     )
 
 
@@ -316,9 +299,9 @@ def browser_close_server_expiry(evidence: Evidence) -> Verdict:
                     "closes. The goal needs a cookie without Max-Age or Expires."
                 ),
             )
-        engine = _engine(exchange)
-        database = _database_part(exchange)
-        cache = _cache_part(exchange)
+        engine = engine_name(exchange)
+        database = store_part(exchange, "database")
+        cache = store_part(exchange, "cache")
         file = (exchange.store or {}).get("file") or {}
         if engine == "signed_cookies":
             return Verdict(
