@@ -23,6 +23,7 @@ followed by the Markdown body. Beside them:
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -153,6 +154,21 @@ def _load_toml(path: Path) -> dict:
         raise ContentError(f"{path}: not valid TOML ({error}).") from error
 
 
+def _entries(path: Path, table: str) -> Iterator[tuple[int, dict, str, str]]:
+    """The [[table]] entries of a TOML file, in order, each with a valid slug of its own:
+    (order, entry, slug, where), `where` naming the entry in error messages."""
+    seen = set()
+    for order, raw in enumerate(_load_toml(path).get(table, []), start=1):
+        slug = raw.get("slug", "")
+        where = f"{path}: {table} {slug or order}"
+        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug or ""):
+            raise ContentError(f"{where}: slug must be lowercase letters, digits and dashes.")
+        if slug in seen:
+            raise ContentError(f"{where}: two {table}s share this slug.")
+        seen.add(slug)
+        yield order, raw, slug, where
+
+
 def parse_presets(path: Path, languages: list[str]) -> tuple[PresetSource, ...]:
     """The presets of one lesson, checked: known settings with valid values, both languages."""
     # Imported here: the form needs the app's models, which need the apps loaded.
@@ -164,15 +180,7 @@ def parse_presets(path: Path, languages: list[str]) -> tuple[PresetSource, ...]:
     if not path.exists():
         return ()
     presets = []
-    seen = set()
-    for order, raw in enumerate(_load_toml(path).get("preset", []), start=1):
-        slug = raw.get("slug", "")
-        where = f"{path}: preset {slug or order}"
-        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug or ""):
-            raise ContentError(f"{where}: slug must be lowercase letters, digits and dashes.")
-        if slug in seen:
-            raise ContentError(f"{where}: two presets share this slug.")
-        seen.add(slug)
+    for order, raw, slug, where in _entries(path, "preset"):
         settings_values = raw.get("settings", {})
         unknown = sorted(set(settings_values) - set(setting_keys))
         if unknown:
@@ -220,15 +228,7 @@ def parse_exercises(path: Path, languages: list[str]) -> tuple[ExerciseSource, .
         return ()
     checks = load_all_checks()
     exercises = []
-    seen = set()
-    for order, raw in enumerate(_load_toml(path).get("exercise", []), start=1):
-        slug = raw.get("slug", "")
-        where = f"{path}: exercise {slug or order}"
-        if not re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", slug or ""):
-            raise ContentError(f"{where}: slug must be lowercase letters, digits and dashes.")
-        if slug in seen:
-            raise ContentError(f"{where}: two exercises share this slug.")
-        seen.add(slug)
+    for order, raw, slug, where in _entries(path, "exercise"):
         kind = raw.get("kind")
         if kind not in {"lab", "question"}:
             raise ContentError(f'{where}: kind must be "lab" or "question".')

@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from lessons import views
 from lessons.classroom import views as classroom_views
@@ -7,6 +7,25 @@ from lessons.exercises import views as exercise_views
 from lessons.lab import views as lab_views
 
 app_name = "lessons"
+
+# One classroom of an instructor's: /instructor/classrooms/<id>/...
+classroom_patterns = [
+    path("", classroom_views.classroom_dashboard, name="classroom_dashboard"),
+    path("progress.csv", classroom_views.classroom_csv, name="classroom_csv"),
+    path("open/", classroom_views.classroom_toggle_open, name="classroom_toggle_open"),
+    path(
+        "members/<int:membership_id>/<slug:action>/",
+        classroom_views.classroom_member_action,
+        name="classroom_member_action",
+    ),
+]
+
+# One exercise of a lesson: /exercises/<lesson>/<exercise>/...
+exercise_patterns = [
+    path("check/", exercise_views.exercise_check, name="exercise_check"),
+    path("answer/", exercise_views.exercise_answer, name="exercise_answer"),
+    path("hint/", exercise_views.exercise_hint, name="exercise_hint"),
+]
 
 urlpatterns = [
     path("", views.lesson_list, name="lesson_list"),
@@ -25,26 +44,7 @@ urlpatterns = [
         auth_views.LogoutView.as_view(next_page="lessons:lesson_list"),
         name="instructor_logout",
     ),
-    path(
-        "instructor/classrooms/<int:classroom_id>/",
-        classroom_views.classroom_dashboard,
-        name="classroom_dashboard",
-    ),
-    path(
-        "instructor/classrooms/<int:classroom_id>/progress.csv",
-        classroom_views.classroom_csv,
-        name="classroom_csv",
-    ),
-    path(
-        "instructor/classrooms/<int:classroom_id>/open/",
-        classroom_views.classroom_toggle_open,
-        name="classroom_toggle_open",
-    ),
-    path(
-        "instructor/classrooms/<int:classroom_id>/members/<int:membership_id>/<slug:action>/",
-        classroom_views.classroom_member_action,
-        name="classroom_member_action",
-    ),
+    path("instructor/classrooms/<int:classroom_id>/", include(classroom_patterns)),
     path("progress/", exercise_views.progress_page, name="progress"),
     path("progress/reset/", exercise_views.progress_reset, name="progress_reset"),
     path("progress/resume/", exercise_views.progress_resume, name="progress_resume"),
@@ -53,21 +53,7 @@ urlpatterns = [
         exercise_views.progress_new_resume_code,
         name="progress_new_resume_code",
     ),
-    path(
-        "exercises/<slug:lesson_slug>/<slug:exercise_slug>/check/",
-        exercise_views.exercise_check,
-        name="exercise_check",
-    ),
-    path(
-        "exercises/<slug:lesson_slug>/<slug:exercise_slug>/answer/",
-        exercise_views.exercise_answer,
-        name="exercise_answer",
-    ),
-    path(
-        "exercises/<slug:lesson_slug>/<slug:exercise_slug>/hint/",
-        exercise_views.exercise_hint,
-        name="exercise_hint",
-    ),
+    path("exercises/<slug:lesson_slug>/<slug:exercise_slug>/", include(exercise_patterns)),
     path("lab/", lab_views.lab_page, name="lab"),
     path("lab/settings/", lab_views.lab_settings, name="lab_settings"),
     path("lab/reset/", lab_views.lab_reset, name="lab_reset"),

@@ -6,6 +6,8 @@ from django import template
 from django.utils.translation import ngettext
 
 from lessons.lab.limits import CUT_NOTE
+from lessons.lab.store_view import StoreSection
+from lessons.lab.store_view import store_sections as sections_of
 
 register = template.Library()
 
@@ -19,6 +21,12 @@ ATTRIBUTE_LABELS = {
     "httponly": "HttpOnly",
     "samesite": "SameSite",
 }
+
+
+@register.filter
+def store_sections(store) -> list[StoreSection]:
+    """The store panel's sections for a store snapshot (lessons/lab/store_view.py)."""
+    return sections_of(store)
 
 
 @register.filter

@@ -1,0 +1,186 @@
+"""The store panel, part by part: what each server-side record shows, as rows for one template.
+
+A part of the store snapshot (store.py) becomes a StoreSection: a heading, and
+either "cannot be reached", the record's rows, or "nothing under this key".
+`templates/lab/store.html` draws every section the same way; a new engine's
+store is a new function here.
+"""
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+from lessons.lab.store import RECORD_PARTS
+
+
+@dataclass(frozen=True)
+class StoreRow:
+    """One fact of a record. `kind` says how it is drawn:
+    text, code, long (cut code), json, ttl (counts down), bytes."""
+
+    label: str
+    value: Any
+    kind: str = "code"
+    # The dotted name panels.store_changes uses when this value changed.
+    change: str = ""
+    # A remark after the value ("(pickled by the cache)").
+    remark: str = ""
+    # A warning after the value, in bold.
+    warning: str = ""
+
+
+@dataclass(frozen=True)
+class StoreSection:
+    part: str
+    heading: str
+    testid: str
+    rows: list[StoreRow] = field(default_factory=list)
+    unreachable: str = ""
+    down_testid: str = "store-redis-down"
+    missing: str = ""
+    missing_change: str = ""
+
+    @property
+    def missing_testid(self) -> str:
+        return f"{self.testid}-missing"
+
+
+def _section(
+    part: str, heading: str, entry: dict, rows: list[StoreRow], **facts: str
+) -> StoreSection:
+    """A section with its rows if the record exists; "cannot be reached" only if it cannot."""
+    if entry.get("reachable", True):
+        facts["unreachable"] = ""
+    facts.setdefault("testid", f"store-{part}")
+    return StoreSection(part, heading, rows=rows if entry.get("exists") else [], **facts)
+
+
+def _key_ttl_size(part: str, entry: dict, key: str, size_remark: str = "") -> list[StoreRow]:
+    """The first rows of a Redis key or memcached item: its key, its lifetime, its size."""
+    return [
+        StoreRow(_("key"), entry.get(key), "long"),
+        StoreRow("TTL", entry.get("ttl"), "ttl", f"{part}.ttl"),
+        StoreRow(_("size"), entry.get("size"), "bytes", f"{part}.size", size_remark),
+    ]
+
+
+def _database(row: dict) -> StoreSection:
+    expired = _("(expired: ignored when loading, kept until clearsessions)")
+    rows = [
+        StoreRow("session_key", row.get("session_key"), "long"),
+        StoreRow("session_data", row.get("session_data"), "long", "database.session_data"),
+        StoreRow(_("decoded"), row.get("decoded"), "json", "database.decoded"),
+        StoreRow(
+            "expire_date",
+            row.get("expire_date"),
+            change="database.expire_date",
+            warning=expired if row.get("expired") else "",
+        ),
+    ]
+    return _section(
+        "database",
+        _("Database row in %(table)s") % {"table": row.get("table", "")},
+        row,
+        rows,
+        missing=_("No row with this key."),
+        missing_change="database.exists",
+    )
+
+
+def _file(entry: dict) -> StoreSection:
+    rows = [
+        StoreRow(_("path"), entry.get("path"), "long"),
+        StoreRow(_("size"), entry.get("size"), "bytes", "file.size"),
+        StoreRow(_("modified"), entry.get("modified"), change="file.modified"),
+        StoreRow(_("content"), entry.get("raw"), "long", "file.raw"),
+        StoreRow(_("decoded"), entry.get("decoded"), "json", "file.decoded"),
+    ]
+    return _section(
+        "file",
+        _("File"),
+        entry,
+        rows,
+        missing=_("No file at %(path)s.") % {"path": entry.get("path", "")},
+    )
+
+
+def _cache(entry: dict) -> StoreSection:
+    rows = [
+        *_key_ttl_size("cache", entry, "redis_key", _("(pickled by the cache)")),
+        StoreRow(_("value"), entry.get("decoded"), "json", "cache.decoded"),
+    ]
+    return _section(
+        "cache",
+        _("Redis key"),
+        entry,
+        rows,
+        unreachable=_(
+            "Redis is not reachable: nothing can be read from the cache until it is back."
+        ),
+        missing=_("No Redis key %(key)s.") % {"key": entry.get("redis_key", "")},
+    )
+
+
+def _memcached(entry: dict) -> StoreSection:
+    key, _ttl, size = _key_ttl_size("memcached", entry, "key", _("(pickled by the cache)"))
+    ttl = entry.get("ttl")
+    time_left = StoreRow(
+        _("time left"),
+        _("no expiry") if ttl == -1 else ttl,
+        "text" if ttl == -1 else "ttl",
+        "memcached.ttl",
+        _("(asked with the meta command mg; Django's cache API cannot read it)"),
+    )
+    rows = [
+        key,
+        time_left,
+        size,
+        StoreRow(_("value"), entry.get("decoded"), "json", "memcached.decoded"),
+    ]
+    unreachable = _(
+        "memcached is not reachable at %(location)s: nothing can be read from this cache "
+        "until it runs."
+    ) % {"location": entry.get("location", "")}
+    return _section(
+        "memcached",
+        _("memcached item"),
+        entry,
+        rows,
+        unreachable=unreachable,
+        down_testid="store-memcached-down",
+        missing=_("No memcached item %(key)s.") % {"key": entry.get("key", "")},
+    )
+
+
+def _redis_json(entry: dict) -> StoreSection:
+    rows = [
+        *_key_ttl_size("redis", entry, "redis_key"),
+        StoreRow(_("value (as redis-cli GET shows it)"), entry.get("raw"), "long", "redis.raw"),
+        StoreRow(_("decoded"), entry.get("decoded"), "json", "redis.decoded"),
+    ]
+    return _section(
+        "redis",
+        _("Redis key (redis_json engine)"),
+        entry,
+        rows,
+        testid="store-redis-json",
+        unreachable=_("Redis is not reachable: nothing can be read from it until it is back."),
+        missing=_("No Redis key %(key)s.") % {"key": entry.get("redis_key", "")},
+    )
+
+
+# By part of the snapshot, in store.RECORD_PARTS order.
+SECTIONS = {
+    "database": _database,
+    "file": _file,
+    "cache": _cache,
+    "memcached": _memcached,
+    "redis": _redis_json,
+}
+
+
+def store_sections(store: dict[str, Any] | None) -> list[StoreSection]:
+    """The server-side records of a store snapshot, in the order the panel shows them."""
+    store = store or {}
+    return [SECTIONS[part](store[part]) for part in RECORD_PARTS if store.get(part)]
