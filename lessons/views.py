@@ -3,30 +3,27 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import translation
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
-from django_htmx.middleware import HtmxDetails
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from lessons.classroom.services import classroom_of
 from lessons.engines import ENGINE_BY_PATH
-from lessons.exercises.progress import course_progress
+from lessons.exercise_boxes import exercises_with_progress
+from lessons.exercises.progress import course_progress, course_totals
+from lessons.htmx import HtmxHttpRequest
 from lessons.learners import existing_learner
-from lessons.models import ExerciseProgress, GlossaryTerm, Lesson
+from lessons.models import GlossaryTerm, Lesson
 from lessons.search import MAX_QUERY_LENGTH, normalize_query, search_lessons
 from lessons.session_engines import SHOWN_SOURCES
 
 # The lesson that teaches how to write an engine; the source pages link back to it.
 ENGINE_LESSON_SLUG = "writing-your-own-engine"
-
-
-class HtmxHttpRequest(HttpRequest):
-    htmx: HtmxDetails
 
 
 @require_GET
@@ -35,12 +32,13 @@ def lesson_list(request: HtmxHttpRequest) -> HttpResponse:
     learner = existing_learner(request)
     classroom = classroom_of(learner)
     # A classroom's learners see its lessons.
-    lessons = classroom.course_lessons() if classroom else Lesson.objects.all()
+    lessons = list(classroom.course_lessons() if classroom else Lesson.objects.all())
     progress = course_progress(learner)
+    totals = course_totals(progress, lessons)
     context = {
         "lessons": [(lesson, progress.get(lesson.id)) for lesson in lessons],
-        "done": sum(progress[lesson.id].done for lesson in lessons if lesson.id in progress),
-        "total": sum(progress[lesson.id].total for lesson in lessons if lesson.id in progress),
+        "done": totals.done,
+        "total": totals.total,
         "classroom": classroom,
     }
     return render(request, "lessons/lesson_list.html", context)
@@ -54,16 +52,9 @@ def lesson_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     lesson content (the "lesson" partial) instead of the whole page.
     """
     lesson = get_object_or_404(Lesson, slug=slug)
-    learner = existing_learner(request)
-    progress = {}
-    if learner is not None:
-        progress = {
-            item.exercise_id: item
-            for item in ExerciseProgress.objects.filter(learner=learner, exercise__lesson=lesson)
-        }
     context = {
         "lesson": lesson,
-        "exercises": [(exercise, progress.get(exercise.id)) for exercise in lesson.exercises.all()],
+        "exercises": exercises_with_progress(existing_learner(request), lesson),
         "previous_lesson": Lesson.objects.filter(order__lt=lesson.order).order_by("-order").first(),
         "next_lesson": Lesson.objects.filter(order__gt=lesson.order).order_by("order").first(),
     }

@@ -5,7 +5,7 @@ import csv
 import segno
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lessons.classroom.forms import ClassroomForm, JoinForm
 from lessons.classroom.services import JoinRefused, dashboard_for, join_classroom, reset_member
 from lessons.codes import normalize_code
+from lessons.htmx import HtmxHttpRequest
 from lessons.models import Classroom, Membership
 
 JOIN_MESSAGES = {
@@ -37,7 +38,7 @@ class InstructorLoginView(auth_views.LoginView):
         return reverse("lessons:instructor_home")
 
 
-def instructor_classroom(request: HttpRequest, classroom_id: int) -> Classroom:
+def instructor_classroom(request: HtmxHttpRequest, classroom_id: int) -> Classroom:
     """The classroom if this user teaches it (or is a superuser); otherwise 404, revealing nothing."""
     classroom = get_object_or_404(Classroom, pk=classroom_id)
     user = request.user
@@ -63,7 +64,7 @@ def _instructors_only(view):
 
 @_instructors_only
 @require_http_methods(["GET", "HEAD", "POST"])
-def instructor_home(request: HttpRequest) -> HttpResponse:
+def instructor_home(request: HtmxHttpRequest) -> HttpResponse:
     """The instructor's classrooms, and a form to create one."""
     if request.method == "POST":
         form = ClassroomForm(request.POST)
@@ -81,7 +82,7 @@ def instructor_home(request: HttpRequest) -> HttpResponse:
 
 @_instructors_only
 @require_GET
-def classroom_dashboard(request: HttpRequest, classroom_id: int) -> HttpResponse:
+def classroom_dashboard(request: HtmxHttpRequest, classroom_id: int) -> HttpResponse:
     """Learners by exercises, refreshed by htmx every few seconds."""
     classroom = instructor_classroom(request, classroom_id)
     join_path = reverse("lessons:join_code", kwargs={"code": classroom.join_code})
@@ -101,7 +102,7 @@ def join_qr_svg(url: str) -> SafeString:
 
 @_instructors_only
 @require_GET
-def classroom_csv(request: HttpRequest, classroom_id: int) -> HttpResponse:
+def classroom_csv(request: HtmxHttpRequest, classroom_id: int) -> HttpResponse:
     """The dashboard as a spreadsheet: one row per learner, one column per exercise."""
     classroom = instructor_classroom(request, classroom_id)
     dashboard = dashboard_for(classroom)
@@ -126,7 +127,7 @@ def classroom_csv(request: HttpRequest, classroom_id: int) -> HttpResponse:
 @_instructors_only
 @require_POST
 def classroom_member_action(
-    request: HttpRequest, classroom_id: int, membership_id: int, action: str
+    request: HtmxHttpRequest, classroom_id: int, membership_id: int, action: str
 ):
     """Remove a learner from the class, or reset their progress in it."""
     classroom = instructor_classroom(request, classroom_id)
@@ -142,7 +143,7 @@ def classroom_member_action(
 
 @_instructors_only
 @require_POST
-def classroom_toggle_open(request: HttpRequest, classroom_id: int) -> HttpResponse:
+def classroom_toggle_open(request: HtmxHttpRequest, classroom_id: int) -> HttpResponse:
     """Close the classroom to new learners, or open it again."""
     classroom = instructor_classroom(request, classroom_id)
     classroom.is_open = not classroom.is_open
@@ -151,7 +152,7 @@ def classroom_toggle_open(request: HttpRequest, classroom_id: int) -> HttpRespon
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-def join(request: HttpRequest, code: str = "") -> HttpResponse:
+def join(request: HtmxHttpRequest, code: str = "") -> HttpResponse:
     """Learners join with the code on the projector and a name; no password.
 
     A refused join shows the form again, with what was typed and why, under

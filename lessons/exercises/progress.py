@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -55,16 +54,6 @@ def reveal_next_hint(learner: Learner, exercise: Exercise) -> ExerciseProgress:
     return progress
 
 
-def solution_visible(progress: ExerciseProgress | None) -> bool:
-    """Worked solutions appear after a few attempts, unless the site turns them off."""
-    if not settings.EXERCISE_SHOW_SOLUTIONS or progress is None:
-        return False
-    # An instructor can turn them off for a classroom.
-    if progress.learner.memberships.filter(classroom__show_solutions=False).exists():
-        return False
-    return progress.passed_at is not None or progress.attempts >= settings.EXERCISE_SOLUTION_AFTER
-
-
 @dataclass(frozen=True)
 class LessonProgress:
     lesson: Lesson
@@ -90,6 +79,29 @@ def course_progress(learner: Learner | None) -> dict[int, LessonProgress]:
         ids = [exercise.id for exercise in lesson.exercises.all()]
         result[lesson.id] = LessonProgress(lesson, sum(1 for i in ids if i in passed), len(ids))
     return result
+
+
+@dataclass(frozen=True)
+class CourseTotals:
+    done: int
+    total: int
+
+    @property
+    def complete(self) -> bool:
+        return self.total > 0 and self.done == self.total
+
+
+def course_totals(
+    progress: dict[int, LessonProgress], lessons: list[Lesson] | None = None
+) -> CourseTotals:
+    """Done and total over these lessons (a classroom's), or the whole course, from
+    course_progress()."""
+    items = (
+        [progress[lesson.id] for lesson in lessons if lesson.id in progress]
+        if lessons is not None
+        else list(progress.values())
+    )
+    return CourseTotals(sum(item.done for item in items), sum(item.total for item in items))
 
 
 def reset_progress(learner: Learner) -> int:

@@ -1,19 +1,22 @@
 """Exercise boxes (check, hint, answer) and the learner's progress page."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
+from lessons.exercise_boxes import exercise_box
 from lessons.exercises.progress import (
     answer_question,
     check_lab_exercise,
     course_progress,
+    course_totals,
     progress_for,
     reset_progress,
     reveal_next_hint,
 )
+from lessons.htmx import HtmxHttpRequest
 from lessons.learners import (
     ResumeRefused,
     existing_learner,
@@ -33,20 +36,22 @@ def _exercise(lesson_slug: str, exercise_slug: str) -> Exercise:
     )
 
 
-def _answer(request: HttpRequest, exercise: Exercise, learner, verdict=None) -> HttpResponse:
+def _answer(request: HtmxHttpRequest, exercise: Exercise, learner, verdict=None) -> HttpResponse:
     """The exercise box for htmx; without JavaScript, back to the lesson at the exercise."""
     if not request.htmx:
         return redirect(f"{exercise.lesson.get_absolute_url()}#exercise-{exercise.slug}")
+    box = exercise_box(learner, exercise, progress_for(learner, exercise))
     context = {
         "exercise": exercise,
-        "progress": progress_for(learner, exercise),
+        "progress": box.progress,
+        "solution_shown": box.solution_shown,
         "verdict": verdict,
     }
     return render(request, EXERCISE_TEMPLATE, context)
 
 
 @require_POST
-def exercise_check(request: HttpRequest, lesson_slug: str, exercise_slug: str) -> HttpResponse:
+def exercise_check(request: HtmxHttpRequest, lesson_slug: str, exercise_slug: str) -> HttpResponse:
     """Check a lab exercise against what the lab recorded. The request carries no evidence."""
     exercise = _exercise(lesson_slug, exercise_slug)
     learner = learner_for(request)
@@ -57,7 +62,7 @@ def exercise_check(request: HttpRequest, lesson_slug: str, exercise_slug: str) -
 
 
 @require_POST
-def exercise_answer(request: HttpRequest, lesson_slug: str, exercise_slug: str) -> HttpResponse:
+def exercise_answer(request: HtmxHttpRequest, lesson_slug: str, exercise_slug: str) -> HttpResponse:
     exercise = _exercise(lesson_slug, exercise_slug)
     learner = learner_for(request)
     choice = request.POST.get("choice", "")
@@ -67,23 +72,22 @@ def exercise_answer(request: HttpRequest, lesson_slug: str, exercise_slug: str) 
 
 
 @require_POST
-def exercise_hint(request: HttpRequest, lesson_slug: str, exercise_slug: str) -> HttpResponse:
+def exercise_hint(request: HtmxHttpRequest, lesson_slug: str, exercise_slug: str) -> HttpResponse:
     exercise = _exercise(lesson_slug, exercise_slug)
     learner = learner_for(request)
     reveal_next_hint(learner, exercise)
     return _answer(request, exercise, learner)
 
 
-def _progress_page(request: HttpRequest, status: int = 200, **extra) -> HttpResponse:
+def _progress_page(request: HtmxHttpRequest, status: int = 200, **extra) -> HttpResponse:
     learner = existing_learner(request)
-    lessons = list(course_progress(learner).values())
-    done = sum(item.done for item in lessons)
-    total = sum(item.total for item in lessons)
+    progress = course_progress(learner)
+    totals = course_totals(progress)
     context = {
-        "lessons": lessons,
-        "done": done,
-        "total": total,
-        "complete": total > 0 and done == total,
+        "lessons": list(progress.values()),
+        "done": totals.done,
+        "total": totals.total,
+        "complete": totals.complete,
         "resume_code": resume_code_for(learner) if learner else None,
         "resume_code_renewed": request.GET.get("code") == "new",
         **extra,
@@ -93,13 +97,13 @@ def _progress_page(request: HttpRequest, status: int = 200, **extra) -> HttpResp
 
 @never_cache
 @require_GET
-def progress_page(request: HttpRequest) -> HttpResponse:
+def progress_page(request: HtmxHttpRequest) -> HttpResponse:
     """Progress through the course, the resume code, and reset."""
     return _progress_page(request)
 
 
 @require_POST
-def progress_reset(request: HttpRequest) -> HttpResponse:
+def progress_reset(request: HtmxHttpRequest) -> HttpResponse:
     """Forget the learner's exercise results, once they have confirmed it."""
     learner = existing_learner(request)
     if request.POST.get("confirm") != "yes":
@@ -111,7 +115,7 @@ def progress_reset(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_POST
-def progress_resume(request: HttpRequest) -> HttpResponse:
+def progress_resume(request: HtmxHttpRequest) -> HttpResponse:
     """Continue, in this browser, as the learner whose resume code was typed."""
     typed = request.POST.get("code", "")[:40]
     try:
@@ -126,7 +130,7 @@ def progress_resume(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def progress_new_resume_code(request: HttpRequest) -> HttpResponse:
+def progress_new_resume_code(request: HtmxHttpRequest) -> HttpResponse:
     """Replace the learner's resume code: whoever saw the old one can no longer use it."""
     learner = existing_learner(request)
     if learner is not None:

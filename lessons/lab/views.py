@@ -1,12 +1,9 @@
 """The lab's pages: the lab itself, its settings, its actions, and its state as JSON."""
 
-import re
 from dataclasses import replace
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core import signing
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
@@ -16,15 +13,24 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lessons.engines import ENGINES
+from lessons.exercise_boxes import exercises_with_progress
+from lessons.htmx import HtmxHttpRequest
 from lessons.lab.actions import ACTIONS, ActionInput, ActionInputError, parse_action_input
 from lessons.lab.forms import LabSettingsForm, django_default_display
-from lessons.lab.limits import safe_text
 from lessons.lab.measure import ROUNDS as MEASURE_ROUNDS
 from lessons.lab.measure import measure_engines
 from lessons.lab.panels import TIMELINE_SHOWN, lab_panels_for
 from lessons.lab.runner import run_lab_action
+from lessons.lab.services import (
+    apply_preset,
+    cross_site_origin_for,
+    cross_site_page_url,
+    record_observation,
+    reset_lab,
+    signed_lab_origin,
+)
 from lessons.learners import existing_learner, lab_config_for, learner_for
-from lessons.models import ExerciseProgress, LabConfig, LabObservation, LabPreset, Learner
+from lessons.models import LabConfig, LabPreset, Learner
 from lessons.probes import memcached_answers
 
 LAB_TEMPLATE = "lab/lab.html"
@@ -58,7 +64,7 @@ def memcached_status() -> dict:
     return {"location": location, "reachable": memcached_answers(location)}
 
 
-def _lab_context(request: HttpRequest, learner, config: LabConfig, **extra) -> dict:
+def _lab_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) -> dict:
     """What the whole lab page needs; the settings form only where a partial shows it."""
     context = {
         **_panels_context(learner, config, **extra),
@@ -76,16 +82,7 @@ def _lab_context(request: HttpRequest, learner, config: LabConfig, **extra) -> d
     }
     if config.preset is not None:
         # The lesson's exercises right under its instructions: check without leaving the lab.
-        progress = {
-            item.exercise_id: item
-            for item in ExerciseProgress.objects.filter(
-                learner=learner, exercise__lesson=config.preset.lesson
-            )
-        }
-        context["exercises"] = [
-            (exercise, progress.get(exercise.id))
-            for exercise in config.preset.lesson.exercises.all()
-        ]
+        context["exercises"] = exercises_with_progress(learner, config.preset.lesson)
     if "form" not in context:
         context["form"] = SimpleLazyObject(
             lambda: LabSettingsForm(instance=config, host=request.get_host())
@@ -93,7 +90,7 @@ def _lab_context(request: HttpRequest, learner, config: LabConfig, **extra) -> d
     return context
 
 
-def _render_lab_page(request: HttpRequest, context: dict) -> HttpResponse:
+def _render_lab_page(request: HtmxHttpRequest, context: dict) -> HttpResponse:
     """The whole lab page, which may post a form that leads to the cross-site page."""
     response = render(request, LAB_TEMPLATE, context)
     if context.get("cross_site_origin"):
@@ -103,7 +100,7 @@ def _render_lab_page(request: HttpRequest, context: dict) -> HttpResponse:
 
 @never_cache
 @require_GET
-def lab_page(request: HttpRequest) -> HttpResponse:
+def lab_page(request: HtmxHttpRequest) -> HttpResponse:
     """The lab: settings, actions and the live cookie, store and timeline panels.
 
     Reading the page creates nothing: a first-time visitor sees Django's
@@ -115,7 +112,7 @@ def lab_page(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def lab_settings(request: HttpRequest) -> HttpResponse:
+def lab_settings(request: HtmxHttpRequest) -> HttpResponse:
     """Save the learner's lab settings; errors are shown beside their fields, input kept."""
     learner = learner_for(request)
     config = lab_config_for(learner)
@@ -133,11 +130,10 @@ def lab_settings(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-def lab_reset(request: HttpRequest) -> HttpResponse:
+def lab_reset(request: HtmxHttpRequest) -> HttpResponse:
     """Put every lab setting back to Django's default."""
     learner = learner_for(request)
-    LabConfig.objects.filter(learner=learner).delete()
-    config = LabConfig.objects.create(learner=learner)
+    config = reset_lab(learner)
     if not request.htmx:
         return redirect(reverse("lessons:lab"))
     context = _lab_context(request, learner, config, settings_saved=True, settings_reset=True)
@@ -146,7 +142,7 @@ def lab_reset(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_POST
-def lab_action(request: HttpRequest) -> HttpResponse:
+def lab_action(request: HtmxHttpRequest) -> HttpResponse:
     """One real request through Django's SessionMiddleware with the learner's settings.
 
     The response is Django's own (its Set-Cookie untouched) with the updated
@@ -188,7 +184,9 @@ def _unknown_action_message() -> str:
     return translation.gettext("There is no such lab action.")
 
 
-def _action_refused(request, learner, config, field_name: str, message: str) -> HttpResponse:
+def _action_refused(
+    request: HtmxHttpRequest, learner, config, field_name: str, message: str
+) -> HttpResponse:
     """Bad input: nothing runs, the panels stay, the message sits beside the field."""
     context = _lab_context(
         request, learner, config, action_error={"field": field_name, "message": message}
@@ -200,7 +198,7 @@ def _action_refused(request, learner, config, field_name: str, message: str) -> 
 
 @never_cache
 @require_GET
-def lab_state(request: HttpRequest) -> JsonResponse:
+def lab_state(request: HtmxHttpRequest) -> JsonResponse:
     """Every panel's data as JSON: settings, latest exchange, changes, store, timeline."""
     learner = existing_learner(request)
     config = lab_config_for(learner)
@@ -208,7 +206,7 @@ def lab_state(request: HttpRequest) -> JsonResponse:
 
 
 @require_POST
-def lab_try_preset(request: HttpRequest, lesson_slug: str, preset_slug: str) -> HttpResponse:
+def lab_try_preset(request: HtmxHttpRequest, lesson_slug: str, preset_slug: str) -> HttpResponse:
     """Set the lab to a lesson's starting point and open it.
 
     Every setting the preset does not name goes back to Django's default, the
@@ -218,12 +216,7 @@ def lab_try_preset(request: HttpRequest, lesson_slug: str, preset_slug: str) -> 
     preset = get_object_or_404(
         LabPreset.objects.select_related("lesson"), lesson__slug=lesson_slug, slug=preset_slug
     )
-    learner = learner_for(request)
-    previous = lab_config_for(learner)
-    LabConfig.objects.filter(learner=learner).delete()
-    config = LabConfig(learner=learner, preset=preset, **preset.settings)
-    config.save()
-    learner.lab_exchanges.all().delete()
+    previous = apply_preset(learner_for(request), preset)
     response = redirect(reverse("lessons:lab"))
     response.delete_cookie(
         previous.cookie_name,
@@ -235,7 +228,7 @@ def lab_try_preset(request: HttpRequest, lesson_slug: str, preset_slug: str) -> 
 
 
 @require_POST
-def lab_measure(request: HttpRequest) -> HttpResponse:
+def lab_measure(request: HtmxHttpRequest) -> HttpResponse:
     """Time the same session work on every engine, now, on this server."""
     context = {"timings": measure_engines(), "rounds": MEASURE_ROUNDS}
     if request.htmx:
@@ -245,39 +238,12 @@ def lab_measure(request: HttpRequest) -> HttpResponse:
 
 # --- SameSite: a page on another site that sends requests to the lab ---------
 
-CROSS_SITE_SALT = "lessons.lab.cross-site-origin"
 # How the cross-site page reaches the lab: each arrives in the timeline.
 CROSS_SITE_WAYS = ("link", "form", "fetch")
 
 
-def cross_site_origin_for(request: HttpRequest) -> str | None:
-    """The origin of "another site" for a learner on this host, or None if there is none.
-
-    LAB_CROSS_SITE_ORIGIN wins; locally, localhost and 127.0.0.1 are two sites
-    for a browser, so each serves as the other's.
-    """
-    if settings.LAB_CROSS_SITE_ORIGIN:
-        return settings.LAB_CROSS_SITE_ORIGIN.rstrip("/")
-    host, _sep, port = request.get_host().partition(":")
-    other = {"localhost": "127.0.0.1", "127.0.0.1": "localhost"}.get(host)
-    if other is None:
-        return None
-    return f"{request.scheme}://{other}{':' + port if port else ''}"
-
-
-def cross_site_page_url(request: HttpRequest, learner) -> str | None:
-    """The learner's cross-site page, carrying this lab's origin, signed."""
-    origin = cross_site_origin_for(request)
-    if origin is None:
-        return None
-    lab_origin = f"{request.scheme}://{request.get_host()}"
-    signed = signing.dumps(lab_origin, salt=CROSS_SITE_SALT)
-    path = reverse("lab_cross_site", kwargs={"token": learner.cross_site_token})
-    return f"{origin}{path}?{urlencode({'lab': signed, 'lang': translation.get_language()})}"
-
-
 @require_POST
-def lab_open_cross_site(request: HttpRequest) -> HttpResponse:
+def lab_open_cross_site(request: HtmxHttpRequest) -> HttpResponse:
     """Open the learner's page on "another site" (a POST: it may make this browser a learner)."""
     url = cross_site_page_url(request, learner_for(request))
     if url is None:
@@ -286,16 +252,13 @@ def lab_open_cross_site(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
-def lab_cross_site_page(request: HttpRequest, token: str) -> HttpResponse:
+def lab_cross_site_page(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """A page of "another site" with a link, a form and a fetch() to the learner's lab."""
     learner = get_object_or_404(Learner, cross_site_token=token)
     language = request.GET.get("lang")
     if language not in LANGUAGE_CODES:
         language = "en"
-    try:
-        lab_origin = signing.loads(request.GET.get("lab", ""), salt=CROSS_SITE_SALT)
-    except signing.BadSignature:
-        lab_origin = None
+    lab_origin = signed_lab_origin(request.GET.get("lab", ""))
     probe_path = reverse("lab_probe", kwargs={"token": learner.cross_site_token})
     with translation.override(language):
         context = {
@@ -312,7 +275,7 @@ def lab_cross_site_page(request: HttpRequest, token: str) -> HttpResponse:
 
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
-def lab_probe(request: HttpRequest, token: str) -> HttpResponse:
+def lab_probe(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """A request from the cross-site page: recorded with the Cookie the browser chose to send.
 
     It runs the lab's "visit" (the session is not touched), so the timeline
@@ -338,25 +301,16 @@ def lab_probe(request: HttpRequest, token: str) -> HttpResponse:
         return run.response
 
 
-# An exchange's id as the page sends it back: ASCII digits, within a BigAutoField.
-EXCHANGE_ID = re.compile(r"[0-9]{1,18}")
-
-
 @require_POST
-def lab_observe(request: HttpRequest) -> HttpResponse:
+def lab_observe(request: HtmxHttpRequest) -> HttpResponse:
     """What the lab page's JavaScript saw after a lab request (document.cookie).
 
     Recorded once per exchange, only for the learner's own exchanges; a check
     trusts it only where it agrees with what the server recorded.
     """
     learner = existing_learner(request)
-    exchange_id = request.POST.get("exchange", "")
-    if learner is None or not EXCHANGE_ID.fullmatch(exchange_id):
-        return HttpResponse(status=204)
-    exchange = learner.lab_exchanges.filter(id=int(exchange_id)).first()
-    if exchange is not None:
-        LabObservation.objects.get_or_create(
-            exchange=exchange,
-            defaults={"document_cookie": safe_text(request.POST.get("document_cookie", ""), 8192)},
+    if learner is not None:
+        record_observation(
+            learner, request.POST.get("exchange", ""), request.POST.get("document_cookie", "")
         )
     return HttpResponse(status=204)

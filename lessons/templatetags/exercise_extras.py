@@ -5,7 +5,6 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.safestring import SafeString
 
-from lessons.exercises.progress import solution_visible
 from lessons.markdown_rendering import render_lesson_markdown
 
 register = template.Library()
@@ -16,11 +15,6 @@ def choices_for_language(exercise) -> list[str]:
     """A question's choices in the reader's language (English if missing)."""
     choices = exercise.choices or {}
     return choices.get(translation.get_language()) or choices.get("en", [])
-
-
-@register.filter
-def solution_shown(progress) -> bool:
-    return solution_visible(progress)
 
 
 @register.filter
