@@ -28,4 +28,4 @@ class GlossaryTermTranslationOptions(TranslationOptions):
 @register(Exercise)
 class ExerciseTranslationOptions(TranslationOptions):
     fields = ("goal", "hints", "solution", "explanation")
-    required_languages = {"en": ("goal",), "uz": ("goal",)}
+    required_languages = {code: ("goal",) for code in SITE_LANGUAGES}

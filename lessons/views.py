@@ -82,7 +82,7 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
 def glossary(request: HtmxHttpRequest) -> HttpResponse:
     """Every term of the course in both languages, each with the lesson that teaches it."""
     language = translation.get_language()
-    other = "uz" if language == "en" else "en"
+    other = next(code for code, _name in settings.LANGUAGES if code != language)
     terms = sorted(
         GlossaryTerm.objects.select_related("lesson"),
         key=lambda term: (getattr(term, f"term_{language}") or "").lower(),

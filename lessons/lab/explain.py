@@ -8,6 +8,13 @@ codes and messages are in notes.py.
 from collections.abc import Sequence
 from typing import Any, Protocol
 
+from django.contrib.sessions.exceptions import SessionInterrupted
+from pymemcache.exceptions import (
+    MemcacheClientError,
+    MemcacheServerError,
+    MemcacheUnexpectedCloseError,
+)
+
 from lessons.engines import ENGINE_BY_PATH, ENGINES
 from lessons.lab.cookies import (
     BROWSER_COOKIE_LIMIT,
@@ -19,6 +26,7 @@ from lessons.lab.cookies import (
 )
 from lessons.lab.notes import Note, new_note
 from lessons.lab.observe import Observation, RequestFacts
+from lessons.lab.store import STORE_ERRORS
 from lessons.models import LabConfig
 
 # Actions after which Django holds another key on purpose.
@@ -156,3 +164,40 @@ def response_cookie_notes(set_cookies: list[SetCookie], request: RequestFacts) -
             if reason != "too_large":
                 notes.append(new_note(Note.COOKIE_REJECTED, reason=reason))
     return notes
+
+
+# --- Failures a project would turn into an error page ------------------------------
+
+
+def failure_note(error: Exception, session_settings: dict[str, Any]) -> tuple[int, dict]:
+    """The status a project would answer with when Django's session code raised, and the note.
+
+    The record vanished between load and save: Django's 400. A server that
+    does not answer: 503, naming it. memcached refusing an item (over its
+    size limit), or any other error: the project's 500, with the error's own words.
+    """
+    if isinstance(error, SessionInterrupted):
+        return 400, new_note(Note.SESSION_INTERRUPTED)
+    if isinstance(error, STORE_ERRORS) and not memcached_refused(error):
+        return 503, unreachable_store_note(session_settings)
+    detail = f"{type(error).__name__}: {error}"[:300]
+    return 500, new_note(Note.ENGINE_ERROR, error=detail)
+
+
+def memcached_refused(error: Exception) -> bool:
+    """memcached (or pymemcache) refused a command, as opposed to not answering at all."""
+    return isinstance(error, MemcacheClientError | MemcacheServerError) and not isinstance(
+        error, MemcacheUnexpectedCloseError
+    )
+
+
+def unreachable_store_note(session_settings: dict[str, Any]) -> dict[str, Any]:
+    """Which server failed: memcached when the cache engines use it, Redis otherwise."""
+    engine = ENGINE_BY_PATH.get(session_settings["SESSION_ENGINE"])
+    if (
+        engine is not None
+        and engine.uses_cache
+        and session_settings["SESSION_CACHE_ALIAS"] == "memcached"
+    ):
+        return new_note(Note.MEMCACHED_UNREACHABLE)
+    return new_note(Note.REDIS_UNREACHABLE)

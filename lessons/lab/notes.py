@@ -3,8 +3,8 @@
 A note is recorded as plain data, `{"code": Note.X, ...details}`, so it
 survives in the timeline and its JSON; `note_messages(note)` turns it into
 sentences in the active language when a panel shows it. To add a note: a
-member here, its message in `note_messages`, and the step that finds it
-(usually `explain.py`; failures of Django itself come from `runner.py`).
+member here, its message in `note_messages`, and the place in `explain.py`
+that finds it.
 """
 
 from enum import StrEnum

@@ -11,11 +11,18 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
 
 from lessons.lab.actions import ActionOutcome
 from lessons.lab.cookies import SetCookie, cookie_pairs, parse_set_cookie
-from lessons.lab.store import store_snapshot_for
+from lessons.lab.store import (
+    CACHE_KEY_PREFIXES,
+    STORE_ERRORS,
+    is_session_key,
+    store_snapshot_for,
+)
+from lessons.models import LabConfig
 
 MASKED = "…"
 
@@ -100,6 +107,16 @@ class Observation:
             if cookie.name == self.cookie_name:
                 return None if cookie.is_deletion else cookie.value
         return self.incoming_key
+
+
+def served_from_cache_before(config: LabConfig, session_key: str | None) -> bool | None:
+    """For cached_db, asked before the request: is the session in the cache?"""
+    if config.engine != "cached_db" or not session_key or not is_session_key(session_key):
+        return None
+    try:
+        return caches[config.cache_alias].has_key(CACHE_KEY_PREFIXES["cached_db"] + session_key)
+    except STORE_ERRORS:
+        return None
 
 
 def lab_set_cookies(response: HttpResponse, cookie_name: str) -> list[SetCookie]:

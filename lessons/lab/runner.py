@@ -18,26 +18,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.contrib.sessions.exceptions import SessionInterrupted
 from django.contrib.sessions.middleware import SessionMiddleware
-from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse
-from pymemcache.exceptions import (
-    MemcacheClientError,
-    MemcacheServerError,
-    MemcacheUnexpectedCloseError,
-)
 
-from lessons.engines import ENGINE_BY_PATH, ENGINES
+from lessons.engines import ENGINES
 from lessons.lab.actions import ActionInput, ActionOutcome, LabAction
-from lessons.lab.explain import explain
-from lessons.lab.notes import Note, new_note
-from lessons.lab.observe import observe
+from lessons.lab.explain import explain, failure_note
+from lessons.lab.notes import Note
+from lessons.lab.observe import observe, served_from_cache_before
 from lessons.lab.ownership import why_hidden
 from lessons.lab.panels import TIMELINE_SHOWN
 from lessons.lab.record import record
 from lessons.lab.session_settings import lab_session_settings
-from lessons.lab.store import CACHE_KEY_PREFIXES, STORE_ERRORS, ensure_file_store, is_session_key
+from lessons.lab.store import STORE_ERRORS, ensure_file_store
 from lessons.models import LabConfig, LabExchange, Learner
 
 logger = logging.getLogger(__name__)
@@ -87,7 +80,7 @@ def run_lab_action(
     if hidden:
         del lab_request.COOKIES[config.cookie_name]
         incoming_key = None
-    served_from_cache = _served_from_cache(config, incoming_key)
+    served_from_cache = served_from_cache_before(config, incoming_key)
     if engine.uses_files:
         ensure_file_store(session_settings["SESSION_FILE_PATH"])
 
@@ -115,16 +108,6 @@ def recent_exchanges(learner: Learner) -> list[LabExchange]:
     return list(learner.lab_exchanges.all()[:TIMELINE_SHOWN])
 
 
-def _served_from_cache(config: LabConfig, session_key: str | None) -> bool | None:
-    """For cached_db: is the session in the cache before the request reads it?"""
-    if config.engine != "cached_db" or not session_key or not is_session_key(session_key):
-        return None
-    try:
-        return caches[config.cache_alias].has_key(CACHE_KEY_PREFIXES["cached_db"] + session_key)
-    except STORE_ERRORS:
-        return None
-
-
 def respond_through_session_middleware(
     lab_request: HttpRequest,
     session_settings: dict[str, Any],
@@ -145,49 +128,12 @@ def respond_through_session_middleware(
 
     with lab_session_settings(session_settings):
         try:
-            response = SessionMiddleware(lab_view)(lab_request)
-            failure = None
-        except SessionInterrupted:
-            # What Django turns into "400 Bad Request": the record vanished
-            # between loading and saving the session.
-            response, failure = HttpResponse(status=400), new_note(Note.SESSION_INTERRUPTED)
-        except STORE_ERRORS as error:
-            if memcached_refused(error):
-                # memcached answered, and said no (an item over its size
-                # limit): a project's 500, with memcached's own words.
-                detail = f"{type(error).__name__}: {error}"
-                response, failure = (
-                    HttpResponse(status=500),
-                    new_note(Note.ENGINE_ERROR, error=detail),
-                )
-            else:
-                response, failure = (
-                    HttpResponse(status=503),
-                    unreachable_store_note(session_settings),
-                )
+            response, failures = SessionMiddleware(lab_view)(lab_request), []
         except Exception as error:
-            # In a project this would be a 500 page; in the lab it is a result
-            # to read, and the rest of the page keeps working.
-            logger.exception("lab action %s failed", action.name)
-            detail = f"{type(error).__name__}: {error}"[:300]
-            response, failure = HttpResponse(status=500), new_note(Note.ENGINE_ERROR, error=detail)
-    return response, outcome_box.get("outcome"), [failure] if failure else []
-
-
-def memcached_refused(error: Exception) -> bool:
-    """memcached (or pymemcache) refused a command, as opposed to not answering at all."""
-    return isinstance(error, MemcacheClientError | MemcacheServerError) and not isinstance(
-        error, MemcacheUnexpectedCloseError
-    )
-
-
-def unreachable_store_note(session_settings: dict[str, Any]) -> dict[str, Any]:
-    """Which server failed: memcached when the cache engines use it, Redis otherwise."""
-    engine = ENGINE_BY_PATH.get(session_settings["SESSION_ENGINE"])
-    if (
-        engine is not None
-        and engine.uses_cache
-        and session_settings["SESSION_CACHE_ALIAS"] == "memcached"
-    ):
-        return new_note(Note.MEMCACHED_UNREACHABLE)
-    return new_note(Note.REDIS_UNREACHABLE)
+            # In a project this would be an error page; in the lab it is a
+            # result to read, and the rest of the page keeps working.
+            status, note = failure_note(error, session_settings)
+            if note["code"] == Note.ENGINE_ERROR and not isinstance(error, STORE_ERRORS):
+                logger.exception("lab action %s failed", action.name)
+            response, failures = HttpResponse(status=status), [note]
+    return response, outcome_box.get("outcome"), failures
