@@ -319,24 +319,21 @@ def private_servers(
 def run_until_done(
     command: list[str], env: Mapping[str, str], *, cwd: Path | None = None, grace: float = 15
 ) -> int:
-    """Run a server command; pass SIGTERM (and a closed terminal's SIGHUP) on to it; its exit code.
+    """Run a server command until it ends; return its exit code.
 
-    Ctrl-C reaches the command from the terminal itself: this waits for it to finish.
+    Ctrl-C and SIGTERM are passed on to it (a closed terminal's SIGHUP as
+    SIGTERM: gunicorn would take it as "reload"); this waits for it to finish.
     """
     child = subprocess.Popen(command, env=dict(env), cwd=cwd)
 
-    def forward(_signum, _frame):
+    def forward(signum, _frame):
         if child.poll() is None:
-            child.send_signal(signal.SIGTERM)
+            child.send_signal(signal.SIGTERM if signum == signal.SIGHUP else signum)
 
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGHUP, forward)
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, forward)
     try:
-        while True:
-            try:
-                return child.wait()
-            except KeyboardInterrupt:
-                continue
+        return child.wait()
     finally:
         if child.poll() is None:
             child.terminate()

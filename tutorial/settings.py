@@ -330,8 +330,8 @@ AXES_LOCKOUT_TEMPLATE = "classroom/locked_out.html"
 # The same address as the other brakes (REMOTE_ADDR, or the proxy's report of it).
 AXES_CLIENT_IP_CALLABLE = "lessons.throttles.client_address"
 AXES_VERBOSE = False
-# An instructor's site session lasts at most this long after logging in, however
-# active (the idle limit is the session's own expiry, set at login).
+# An instructor's site session: INSTRUCTOR_SESSION_MAX_AGE and _IDLE, in the
+# Environment block (lessons/classroom/session_limits.py applies them).
 
 # --- Passwords --------------------------------------------------------------
 AUTH_PASSWORD_VALIDATORS = [

@@ -178,10 +178,12 @@ def failure_note(error: Exception, session_settings: dict[str, Any]) -> tuple[in
     """
     if isinstance(error, SessionInterrupted):
         return 400, new_note(Note.SESSION_INTERRUPTED)
-    if isinstance(error, STORE_ERRORS) and not memcached_refused(error):
+    detail = f"{type(error).__name__}: {error}"
+    if memcached_refused(error):
+        return 500, new_note(Note.ENGINE_ERROR, error=detail)
+    if isinstance(error, STORE_ERRORS):
         return 503, unreachable_store_note(session_settings)
-    detail = f"{type(error).__name__}: {error}"[:300]
-    return 500, new_note(Note.ENGINE_ERROR, error=detail)
+    return 500, new_note(Note.ENGINE_ERROR, error=detail[:300])
 
 
 def memcached_refused(error: Exception) -> bool:

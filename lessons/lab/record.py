@@ -8,7 +8,7 @@ from django.db.models import Subquery
 
 from lessons.engines import ENGINES
 from lessons.lab.actions import ActionInput, LabAction
-from lessons.lab.cookies import BROWSER_COOKIE_LIMIT, SetCookie
+from lessons.lab.cookies import BROWSER_COOKIE_LIMIT, SetCookie, parse_set_cookie
 from lessons.lab.limits import for_record, safe_text
 from lessons.lab.observe import Observation
 from lessons.models import LabConfig, LabExchange, LabSessionKey, Learner
@@ -43,6 +43,7 @@ def record(
         )
     request = observation.request
     outcome = observation.outcome
+    recorded_cookies = [recorded_set_cookie(cookie) for cookie in observation.set_cookies]
     exchange = LabExchange.objects.create(
         learner=learner,
         action=action.name,
@@ -57,7 +58,7 @@ def record(
             "_https": request.https,
         },
         cookie_header=safe_text(request.cookie_header, RECORDED_HEADER_CHARS),
-        set_cookie_headers=[recorded_set_cookie(cookie) for cookie in observation.set_cookies],
+        set_cookie_headers=[recorded.raw for recorded in recorded_cookies],
         vary=observation.vary[:200],
         # A browser never sends back a cookie longer than this, so nothing is lost
         # for comparing what came back with what was sent.
@@ -67,19 +68,21 @@ def record(
         store=for_record(observation.store),
     )
     # The panels draw this exchange from what was just parsed, not from the saved text.
-    exchange.parsed_set_cookies = observation.set_cookies
+    exchange.parsed_set_cookies = recorded_cookies
     if exchange.pk % TRIM_EVERY == 0:
         trim_timeline(learner)
     return exchange
 
 
-def recorded_set_cookie(cookie: SetCookie) -> str:
+def recorded_set_cookie(cookie: SetCookie) -> SetCookie:
     """The Set-Cookie header as the timeline keeps it: a huge value is cut, its attributes kept."""
     if len(cookie.raw) <= RECORDED_HEADER_CHARS:
-        return cookie.raw
+        return cookie
     name_value = f"{cookie.name}={cookie.value}"
     attributes = cookie.raw[len(name_value) :] if cookie.raw.startswith(name_value) else ""
-    return f"{cookie.name}={safe_text(cookie.value, RECORDED_HEADER_CHARS)}{attributes}"
+    return parse_set_cookie(
+        f"{cookie.name}={safe_text(cookie.value, RECORDED_HEADER_CHARS)}{attributes}"
+    )
 
 
 def trim_timeline(learner: Learner) -> None:

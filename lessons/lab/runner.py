@@ -34,6 +34,9 @@ from lessons.lab.store import STORE_ERRORS, ensure_file_store
 from lessons.models import LabConfig, LabExchange, Learner
 
 logger = logging.getLogger(__name__)
+# How far back explaining looks, for the lab cookie the browser was last given
+# (reads send none); the panels draw the first TIMELINE_SHOWN of them.
+EARLIER_EXCHANGES = max(20, TIMELINE_SHOWN)
 
 
 @dataclass
@@ -47,7 +50,7 @@ class LabRun:
     @property
     def timeline(self) -> list[LabExchange]:
         """Newest first, as the panels draw it, without reading the timeline again."""
-        return [self.exchange, *self.earlier]
+        return [self.exchange, *self.earlier][:TIMELINE_SHOWN]
 
     @property
     def session_settings(self) -> dict[str, Any]:
@@ -105,7 +108,7 @@ def run_lab_action(
 
 def recent_exchanges(learner: Learner) -> list[LabExchange]:
     """The learner's latest exchanges, newest first: what explaining and the panels need."""
-    return list(learner.lab_exchanges.all()[:TIMELINE_SHOWN])
+    return list(learner.lab_exchanges.all()[:EARLIER_EXCHANGES])
 
 
 def respond_through_session_middleware(

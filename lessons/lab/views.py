@@ -19,8 +19,8 @@ from lessons.lab.actions import ACTIONS, ActionInput, ActionInputError, parse_ac
 from lessons.lab.forms import LabSettingsForm, django_default_display
 from lessons.lab.measure import ROUNDS as MEASURE_ROUNDS
 from lessons.lab.measure import measure_engines
-from lessons.lab.panels import TIMELINE_SHOWN, lab_panels_for
-from lessons.lab.runner import run_lab_action
+from lessons.lab.panels import lab_panels_for
+from lessons.lab.runner import EARLIER_EXCHANGES, run_lab_action
 from lessons.lab.services import (
     apply_preset,
     cross_site_origin_for,
@@ -155,7 +155,7 @@ def lab_action(request: HtmxHttpRequest) -> HttpResponse:
     if language not in LANGUAGE_CODES:
         language = translation.get_language()
     with translation.override(language):
-        learner = learner_for(request, with_exchanges=TIMELINE_SHOWN)
+        learner = learner_for(request, with_exchanges=EARLIER_EXCHANGES)
         config = lab_config_for(learner)
         action = ACTIONS.get(request.POST.get("action", ""))
         if action is None:

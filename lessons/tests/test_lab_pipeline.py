@@ -69,3 +69,41 @@ def test_a_lab_request_records_the_inputs_the_action_used(learner):
         ("expiry_seconds", {"seconds": 90}),
         ("flush", {}),
     ]
+
+
+def test_appends_recorded_before_inputs_existed_get_their_key_back(learner):
+    """Exchanges from before LabExchange.inputs: the data migration reads the key once."""
+    import importlib
+
+    from django.apps import apps
+
+    from lessons.models import LabExchange
+
+    learner.do("set", key="sevimli mevalar", value='["olma"]')
+    learner.do("append", key="sevimli mevalar", value='"nok"')
+    learner.do("append_modified", key='a "quoted" key', value="1")
+    LabExchange.objects.update(inputs={})  # as an exchange recorded before 0013 was
+    migration = importlib.import_module("lessons.migrations.0014_backfill_append_inputs")
+    migration.backfill(apps, None)
+    recorded = dict(LabExchange.objects.values_list("action", "inputs"))
+    assert recorded == {
+        "set": {},  # only the appends' check needs its key
+        "append": {"key": "sevimli mevalar"},
+        "append_modified": {"key": 'a "quoted" key'},
+    }
+
+
+def test_a_huge_set_cookie_is_shown_cut_in_the_live_panels_as_after_a_reload(learner):
+    import random
+    import string
+
+    learner.configure(engine="signed_cookies")
+    noise = "".join(random.Random(12).choices(string.ascii_letters, k=12_000))  # no compressing
+    response = learner.do("set", key="big", value=f'"{noise}"')
+    sent = response.set_cookie.value  # what Django sent, whole
+    assert len(sent) > 10_000
+    reloaded = learner.client.get("/en/lab/").content.decode()
+    shown = learner.state()["latest"]["set_cookie"][0]["raw"]
+    assert len(shown) < 9_000 and "[+" in shown, "the recorded Set-Cookie is cut"
+    for page in (reloaded, response.html):  # after a reload, and live
+        assert sent[:1_000] in page and sent not in page

@@ -13,7 +13,6 @@ from lessons.models import LabExchange
 
 # Lab actions whose view reads the session and changes nothing.
 READ_ACTIONS = frozenset({"read", "get", "contains"})
-# The first line of an append action's Python: request.session["cart"].append(...)
 
 
 def _as_json(value) -> str:
