@@ -6,10 +6,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from lessons.exercise_boxes import ExerciseBox, exercise_box
 from lessons.exercises.checks import Verdict, load_all_checks
 from lessons.exercises.evidence import Evidence
 from lessons.learners import lab_config_for
-from lessons.models import Exercise, ExerciseProgress, Learner, Lesson
+from lessons.models import Exercise, ExerciseProgress, LabConfig, Learner, Lesson
 
 
 def progress_for(learner: Learner, exercise: Exercise) -> ExerciseProgress:
@@ -108,3 +109,40 @@ def reset_progress(learner: Learner) -> int:
     """Forget every exercise result of this learner; their lab is left alone."""
     deleted, _details = ExerciseProgress.objects.filter(learner=learner).delete()
     return deleted
+
+
+@transaction.atomic
+def solve_preset_exercises(learner: Learner, config: LabConfig) -> list[ExerciseBox]:
+    """After a lab request: the lab exercises of the preset's lesson that the lab now passes,
+    marked passed (those passed before are not checked again). A check that fails here is
+    not counted as an attempt: only a Check the learner presses counts."""
+    if config.preset_id is None:
+        return []
+    lesson = config.preset.lesson
+    passed = set(
+        ExerciseProgress.objects.filter(
+            learner=learner, exercise__lesson=lesson, passed_at__isnull=False
+        ).values_list("exercise_id", flat=True)
+    )
+    open_exercises = [
+        exercise
+        for exercise in lesson.exercises.filter(kind=Exercise.Kind.LAB)
+        if exercise.id not in passed
+    ]
+    if not open_exercises:
+        return []
+    checks, evidence = load_all_checks(), Evidence.gather(learner, config)
+    solved = []
+    for exercise in open_exercises:
+        verdict = checks[exercise.check_name](evidence)
+        if verdict.passed:
+            progress = progress_for(learner, exercise)
+            _record(progress, verdict)
+            exercise.lesson = lesson
+            solved.append(exercise_box(learner, exercise, progress))
+    return solved
+
+
+def on_lab_request_recorded(sender, learner: Learner, config: LabConfig, **kwargs):
+    """Receiver of lab.signals.lab_request_recorded: the exercises this request solved."""
+    return solve_preset_exercises(learner, config)

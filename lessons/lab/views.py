@@ -20,7 +20,7 @@ from lessons.lab.forms import LabSettingsForm, django_default_display
 from lessons.lab.measure import ROUNDS as MEASURE_ROUNDS
 from lessons.lab.measure import measure_engines
 from lessons.lab.panels import lab_panels_for
-from lessons.lab.runner import EARLIER_EXCHANGES, run_lab_action
+from lessons.lab.runner import EARLIER_EXCHANGES, LabRun, run_lab_action
 from lessons.lab.services import (
     apply_preset,
     cross_site_origin_for,
@@ -29,6 +29,7 @@ from lessons.lab.services import (
     reset_lab,
     signed_lab_origin,
 )
+from lessons.lab.signals import lab_request_recorded
 from lessons.learners import existing_learner, lab_config_for, learner_for
 from lessons.models import LabConfig, LabPreset, Learner
 from lessons.probes import memcached_answers
@@ -165,10 +166,12 @@ def lab_action(request: HtmxHttpRequest) -> HttpResponse:
         except ActionInputError as error:
             return _action_refused(request, learner, config, error.field, str(error))
         run = run_lab_action(request, learner, config, action, given, learner.recent_exchanges)
+        solved = solved_by(learner, config, run)
         response = run.response
         if request.htmx:
             panels = lab_panels_for(learner, config, run.timeline, run.session_settings)
-            body = render(request, LAB_TEMPLATE + "#panels", {"config": config, "panels": panels})
+            context = {"config": config, "panels": panels, "solved": solved}
+            body = render(request, LAB_TEMPLATE + "#panels", context)
             response.content = body.content
             response["Content-Type"] = body["Content-Type"]
             # A 400 or 503 from Django is still a result to show, not an htmx error.
@@ -178,6 +181,14 @@ def lab_action(request: HtmxHttpRequest) -> HttpResponse:
         response.status_code = 303
         response["Location"] = reverse("lessons:lab")
         return response
+
+
+def solved_by(learner, config: LabConfig, run: LabRun) -> list:
+    """What the rest of the site made of this request: the exercises it solved."""
+    responses = lab_request_recorded.send(
+        sender=LabRun, learner=learner, config=config, exchange=run.exchange
+    )
+    return [item for _receiver, items in responses for item in items or []]
 
 
 def _unknown_action_message() -> str:
@@ -292,6 +303,7 @@ def lab_probe(request: HtmxHttpRequest, token: str) -> HttpResponse:
     language = request.GET.get("lang") or request.POST.get("lang")
     with translation.override(language if language in LANGUAGE_CODES else "en"):
         run = run_lab_action(request, learner, config, action, ActionInput())
+        solved_by(learner, config, run)  # shown when the lab page is next drawn
         if way == "fetch":
             run.response.status_code = 204
             return run.response
