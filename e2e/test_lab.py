@@ -175,6 +175,10 @@ def test_bad_settings_are_explained_beside_the_field(page: Page, live_server):
     expect(page.locator("#id_cookie_age ~ .field__error")).to_contain_text("at least 1 second")
     expect(page.locator("#id_cookie_name ~ .field__error")).to_contain_text("the site's own cookie")
     expect(page.locator("#id_cookie_name")).to_have_value("sessionlab_session")
+    # Refused settings are not in force: a request now is held back, and says why.
+    page.locator("#lab-actions button[value=set]").click()
+    expect(page.get_by_test_id("actions-blocked")).to_contain_text("was refused")
+    save_settings(page, cookie_age=1209600, cookie_name="sessionid")
     run(page, "set", key="cart", value="[1]")
     expect(page.get_by_test_id("set-cookie")).to_contain_text("Max-Age=1209600")
 

@@ -67,7 +67,8 @@ class LabSettingsForm(forms.ModelForm):
 
     engine = forms.ChoiceField(
         label="SESSION_ENGINE",
-        choices=[(name, engine.path) for name, engine in ENGINES.items()],
+        # Short names in the list; the dotted path shows beside the field.
+        choices=[(name, name) for name in ENGINES],
     )
 
     class Meta:

@@ -54,9 +54,14 @@ DEFAULT_INPUTS = {"key": "cart", "value": '["apple"]', "seconds": 300, "request_
 FIELD_DEFAULTS = {name: django_default_display(name) for name in LabSettingsForm.Meta.fields}
 
 
+# The request form's inputs; each input is described by its error message's element.
+ACTION_INPUT_NAMES = ("key", "value", "seconds")
+
+
 def _panels_context(learner, config: LabConfig, **extra) -> dict:
     """What the "panels" partial needs: the body of every lab action's response."""
-    return {"config": config, "panels": lab_panels_for(learner, config), **extra}
+    panels = lab_panels_for(learner, config)
+    return {"config": config, "panels": panels, "action_input_names": ACTION_INPUT_NAMES, **extra}
 
 
 def memcached_status() -> dict:
@@ -77,6 +82,7 @@ def _lab_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) 
         "request_paths": LAB_REQUEST_PATHS,
         "cross_site_origin": cross_site_origin_for(request),
         "preset": config.preset,
+        "preset_settings": config.preset.settings if config.preset else {},
         "inputs": {**DEFAULT_INPUTS, **(config.preset.inputs if config.preset else {})},
         # Asked only when the settings form is drawn.
         "memcached": SimpleLazyObject(memcached_status),
@@ -170,7 +176,12 @@ def lab_action(request: HtmxHttpRequest) -> HttpResponse:
         response = run.response
         if request.htmx:
             panels = lab_panels_for(learner, config, run.timeline, run.session_settings)
-            context = {"config": config, "panels": panels, "solved": solved}
+            context = {
+                "config": config,
+                "panels": panels,
+                "solved": solved,
+                "action_input_names": ACTION_INPUT_NAMES,
+            }
             body = render(request, LAB_TEMPLATE + "#panels", context)
             response.content = body.content
             response["Content-Type"] = body["Content-Type"]

@@ -4,6 +4,7 @@
 // - Show what page JavaScript can read of the cookies (document.cookie), so
 //   that HttpOnly is visible.
 // - Count Redis TTLs down between requests.
+// - Hold a lab request while the settings on screen are not the ones in force.
 (function () {
   "use strict";
 
@@ -16,6 +17,40 @@
     var form = event.detail.elt.closest ? event.detail.elt.closest("#lab-actions") : null;
     if (form) {
       event.detail.path = chosenPath(form);
+    }
+  });
+
+  // A lab request always runs with the saved settings. While the form shows a
+  // change not saved yet, or a setting the server refused, a request would
+  // quietly use other settings than the ones on screen: hold it and say why.
+  function markUnsaved(event) {
+    var form = event.target.closest ? event.target.closest("#lab-settings") : null;
+    var notice = document.getElementById("lab-settings-unsaved");
+    if (form && notice) {
+      form.setAttribute("data-unsaved", "true");
+      notice.hidden = false;
+    }
+  }
+  document.addEventListener("input", markUnsaved);
+  document.addEventListener("change", markUnsaved);
+
+  document.addEventListener("htmx:confirm", function (event) {
+    var actions = event.detail.elt.closest ? event.detail.elt.closest("#lab-actions") : null;
+    var notice = document.getElementById("lab-actions-blocked");
+    var settings = document.getElementById("lab-settings");
+    if (!actions || !notice || !settings) {
+      return;
+    }
+    var reason = null;
+    if (settings.getAttribute("data-unsaved") === "true") {
+      reason = "data-unsaved-text";
+    } else if (settings.querySelector(".field--error")) {
+      reason = "data-refused-text";
+    }
+    notice.hidden = !reason;
+    if (reason) {
+      notice.textContent = notice.getAttribute(reason);
+      event.preventDefault();
     }
   });
 

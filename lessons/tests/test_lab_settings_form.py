@@ -1,0 +1,55 @@
+"""The lab's settings form: short engine names, the preset's settings marked, every
+description it points to present."""
+
+import re
+
+import pytest
+
+from lessons.engines import ENGINES
+from lessons.tests.lab_helpers import LabLearner
+
+pytestmark = pytest.mark.django_db
+
+
+def _lab(learner: LabLearner, language: str = "en") -> str:
+    return learner.client.get(f"/{language}/lab/").content.decode()
+
+
+def test_the_engine_list_uses_short_names_and_shows_the_dotted_path_beside_it(learner):
+    learner.configure(engine="cached_db")
+    html = _lab(learner)
+    select = re.search(r'<select name="engine".*?</select>', html, re.DOTALL).group(0)
+    assert re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', select) == [
+        (name, name) for name in ENGINES
+    ]
+    path = re.search(r'data-testid="engine-path"><code class="break">([^<]+)<', html).group(1)
+    assert path == "django.contrib.sessions.backends.cached_db"
+
+
+@pytest.mark.usefixtures("lessons")
+def test_the_settings_a_preset_chose_are_marked(learner):
+    response = learner.client.post("/en/lab/try/cookie-flags/host-prefix/")
+    assert response.status_code == 302, "the preset exists"
+    html = _lab(learner)
+    from lessons.models import LabPreset
+
+    chosen = set(LabPreset.objects.get(slug="host-prefix").settings)
+    marked = set(
+        re.findall(
+            r'data-preset-setting>\s*(?:<input[^>]*name="(\w+)"|<label for="id_(\w+)")', html
+        )
+    )
+    assert {a or b for a, b in marked} == chosen
+    assert "Marked “preset”" in html
+
+
+@pytest.mark.parametrize("language", ["en", "uz"])
+def test_every_aria_describedby_on_the_lab_page_points_to_an_element(learner, language):
+    learner.do("set", key="cart", value='["apple"]')
+    html = _lab(learner, language)
+    ids = set(re.findall(r'\bid="([^"]+)"', html))
+    described = {
+        name for value in re.findall(r'aria-describedby="([^"]+)"', html) for name in value.split()
+    }
+    assert described, "the form's fields are described"
+    assert described - ids == set()
