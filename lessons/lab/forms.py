@@ -67,8 +67,8 @@ class LabSettingsForm(forms.ModelForm):
 
     engine = forms.ChoiceField(
         label="SESSION_ENGINE",
-        # Short names in the list; the dotted path shows beside the field.
-        choices=[(name, name) for name in ENGINES],
+        # The short name first, its dotted path beside it (and under the field for the chosen one).
+        choices=[(name, f"{name} — {engine.path}") for name, engine in ENGINES.items()],
     )
 
     class Meta:

@@ -20,7 +20,7 @@ def test_the_engine_list_uses_short_names_and_shows_the_dotted_path_beside_it(le
     html = _lab(learner)
     select = re.search(r'<select name="engine".*?</select>', html, re.DOTALL).group(0)
     assert re.findall(r'<option value="([^"]+)"[^>]*>([^<]+)</option>', select) == [
-        (name, name) for name in ENGINES
+        (name, f"{name} — {engine.path}") for name, engine in ENGINES.items()
     ]
     path = re.search(r'data-testid="engine-path"><code class="break">([^<]+)<', html).group(1)
     assert path == "django.contrib.sessions.backends.cached_db"
