@@ -83,19 +83,22 @@ def glossary(request: HtmxHttpRequest) -> HttpResponse:
     """Every term of the course in both languages, each with the lesson that teaches it."""
     language = translation.get_language()
     other = next(code for code, _name in settings.LANGUAGES if code != language)
-    terms = sorted(
-        GlossaryTerm.objects.select_related("lesson"),
-        key=lambda term: (getattr(term, f"term_{language}") or "").lower(),
-    )
-    rows = [
-        {
-            "term": getattr(term, f"term_{language}"),
-            "other": getattr(term, f"term_{other}"),
-            "definition": getattr(term, f"definition_{language}"),
-            "lesson": term.lesson,
-        }
-        for term in terms
-    ]
+    # A term several lessons teach is one row, defined by the first of them.
+    rows: dict[str, dict] = {}
+    for term in GlossaryTerm.objects.select_related("lesson").order_by("lesson__order", "id"):
+        name = getattr(term, f"term_{language}") or ""
+        row = rows.setdefault(
+            name.casefold(),
+            {
+                "term": name,
+                "other": getattr(term, f"term_{other}"),
+                "definition": getattr(term, f"definition_{language}"),
+                "lessons": [],
+            },
+        )
+        if term.lesson not in row["lessons"]:
+            row["lessons"].append(term.lesson)
+    rows = [rows[key] for key in sorted(rows)]
     return render(request, "lessons/glossary.html", {"rows": rows, "other_language": other})
 
 

@@ -172,9 +172,24 @@ def answer(learner: LabLearner, choice: str, language="en") -> str:
 
 def test_a_question_gives_instant_feedback_and_an_explanation(learner):
     wrong = answer(learner, "0")
-    assert "Not this one." in wrong and "puts the whole session in the cookie" in wrong
+    # The explanation names the right choice: not shown after a wrong answer.
+    assert "Not this one." in wrong and "puts the whole session in the cookie" not in wrong
     right = answer(learner, "4", language="uz")
     assert "verdict--pass" in right and "butun sessiyani" in right
+
+
+def test_the_explanation_shows_after_the_third_wrong_answer(learner):
+    pages = [answer(learner, choice) for choice in ("0", "1", "2")]
+    assert ["puts the whole session in the cookie" in page for page in pages] == [
+        False,
+        False,
+        True,
+    ]
+
+
+def test_a_passed_check_says_done_once(learner):
+    html = answer(learner, "4")
+    assert html.count("Done.") == 1
 
 
 @pytest.mark.parametrize("choice", ["", "9", "-1", "four", "<script>"])

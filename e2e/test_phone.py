@@ -1,0 +1,33 @@
+"""Every kind of page fits a phone: nothing scrolls sideways at 390 px, in either language."""
+
+import pytest
+
+PAGES = [
+    "/{lang}/",
+    "/{lang}/lab/",
+    "/{lang}/glossary/",
+    "/{lang}/search/?q=session",
+    "/{lang}/search/?q=SESSION_COOKIE_AGE",
+    "/{lang}/source/redis_json/",
+    "/{lang}/source/site_sessions/",
+    "/{lang}/progress/",
+    "/{lang}/join/",
+    "/{lang}/instructor/login/",
+]
+
+
+@pytest.mark.parametrize("language", ["en", "uz"])
+def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, live_lessons, language):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    paths = [path.format(lang=language) for path in PAGES]
+    paths += [f"/{language}/lessons/{lesson.slug}/" for lesson in live_lessons]
+    wide = {}
+    for path in paths:
+        response = page.goto(f"{live_server.url}{path}")
+        assert response.status == 200, path
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 390:
+            wide[path] = width
+    context.close()
+    assert wide == {}, f"these pages are wider than the phone: {wide}"
