@@ -11,6 +11,10 @@ LAB_REQUEST = re.compile(r"/lab/(shop/)?run/$")
 
 def open_lab(page: Page, base_url: str, language: str = "en") -> None:
     page.goto(f"{base_url}/{language}/lab/")
+    expect(page.locator("#lab-actions")).to_be_visible()
+    drawer = page.locator("[data-settings-drawer]")
+    if drawer.get_attribute("open") is None:  # a phone: the settings wait in a drawer
+        drawer.locator("summary").click()
     expect(page.locator("#lab-settings")).to_be_visible()
 
 

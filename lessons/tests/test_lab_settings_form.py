@@ -53,3 +53,15 @@ def test_every_aria_describedby_on_the_lab_page_points_to_an_element(learner, la
     }
     assert described, "the form's fields are described"
     assert described - ids == set()
+
+
+@pytest.mark.usefixtures("lessons")
+def test_back_to_the_lesson_returns_to_the_presets_own_step(learner):
+    learner.client.post("/en/lab/try/cookie-flags/path-shop/")
+    html = _lab(learner)
+    link = re.search(r'<a href="([^"]+)" data-testid="back-to-lesson">', html).group(1)
+    assert link == "/en/lessons/cookie-flags/#try-path-shop"
+    lesson = learner.client.get(link.split("#")[0]).content.decode()
+    assert 'id="try-path-shop"' in lesson
+    # The banner can be folded away: a details element, open at first.
+    assert re.search(r'<details class="preset-banner" open data-testid="preset-banner">', html)

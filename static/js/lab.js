@@ -54,6 +54,12 @@
     }
   });
 
+  // On a phone the settings drawer starts closed, so the actions come first.
+  var drawer = document.querySelector("[data-settings-drawer]");
+  if (drawer && window.matchMedia("(max-width: 63.99rem)").matches) {
+    drawer.open = false;
+  }
+
   // Without htmx (or before it loads) the plain form posts to the chosen path too.
   document.addEventListener("submit", function (event) {
     if (event.target.id === "lab-actions") {
