@@ -65,3 +65,15 @@ def test_back_to_the_lesson_returns_to_the_presets_own_step(learner):
     assert 'id="try-path-shop"' in lesson
     # The banner can be folded away: a details element, open at first.
     assert re.search(r'<details class="preset-banner" open data-testid="preset-banner">', html)
+
+
+def test_changed_marks_are_also_said_in_words(learner):
+    learner.do("set", key="cart", value='["apple"]')
+    learner.configure(cookie_age="600")
+    html = learner.do("set", key="cart", value='["pear"]').html
+    changed_rows = re.findall(
+        r'<(?:tr|div) class="changed"[^>]*>(.*?)</(?:tr|div)>', html, re.DOTALL
+    )
+    assert changed_rows, "something changed: Max-Age, the stored data"
+    for row in changed_rows:
+        assert '<span class="visually-hidden">(changed)</span>' in row

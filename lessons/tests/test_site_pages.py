@@ -59,3 +59,43 @@ def test_search_snippets_are_cut_between_words_and_show_no_table_rules(lessons, 
 def test_search_results_are_not_numbered_twice(lessons):
     html = Client().get("/en/search/", {"q": "cookie"}).content.decode()
     assert '<ul class="search-results">' in html and '<ol class="search-results">' not in html
+
+
+@pytest.mark.parametrize("language", ["en", "uz"])
+def test_every_page_says_what_it_is_and_marks_its_place_in_the_navigation(lessons, language):
+    client = Client()
+    lesson = lessons[2]
+    pages = {
+        f"/{language}/": "Lessons",
+        f"/{language}{lesson.get_absolute_url()[3:]}": "Lessons",
+        f"/{language}/lab/": "Lab",
+        f"/{language}/glossary/": "Glossary",
+        f"/{language}/progress/": "Progress",
+        f"/{language}/search/?q=cookie": None,
+    }
+    for url, current in pages.items():
+        html = client.get(url).content.decode()
+        description = re.search(r'<meta name="description" content="([^"]+)">', html)
+        assert description and len(description.group(1)) > 40, url
+        marked = re.findall(r'<a href="[^"]+" aria-current="page">', html)
+        assert len(marked) == (1 if current else 0), url
+    lesson_page = client.get(lesson.get_absolute_url()).content.decode()
+    assert f'content="{lesson.summary}"' in lesson_page.replace("&#x27;", "'")
+
+
+def test_only_pages_with_highlighted_code_load_its_stylesheet(lessons):
+    client = Client()
+    assert "pygments.css" in client.get(lessons[0].get_absolute_url()).content.decode()
+    assert "pygments.css" in client.get("/en/source/redis_json/").content.decode()
+    for url in ("/en/", "/en/lab/", "/en/glossary/", "/en/progress/"):
+        assert "pygments.css" not in client.get(url).content.decode(), url
+
+
+def test_each_exercise_section_is_named_by_its_goal(lessons):
+    html = Client().get(lessons[0].get_absolute_url()).content.decode()
+    labels = re.findall(r'<section class="exercise[^"]*"[^>]*aria-labelledby="([^"]+)"', html)
+    assert len(labels) >= 2
+    for label in labels:
+        for element_id in label.split():
+            assert f'id="{element_id}"' in html
+    assert len(set(labels)) == len(labels)
