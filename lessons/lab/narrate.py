@@ -1,0 +1,127 @@
+"""What just happened, in a sentence or two: the recorded exchange told in plain words.
+
+Every sentence is derived from what was recorded (the Set-Cookie, Vary, the
+settings, what the store held before and after), never from a table of
+cases, so it stays true for any engine, action or outcome.
+"""
+
+from typing import Any
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from lessons.engines import ENGINE_BY_PATH
+from lessons.lab.store import RECORD_PARTS
+
+UNITS = ((7 * 24 * 3600, "week"), (24 * 3600, "day"), (3600, "hour"), (60, "minute"))
+
+
+def duration(seconds: int) -> str:
+    """A Max-Age in words when it is a whole number of a unit: 1209600 → "2 weeks"."""
+    for size, unit in UNITS:
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return {
+                "week": ngettext("%(count)d week", "%(count)d weeks", count),
+                "day": ngettext("%(count)d day", "%(count)d days", count),
+                "hour": ngettext("%(count)d hour", "%(count)d hours", count),
+                "minute": ngettext("%(count)d minute", "%(count)d minutes", count),
+            }[unit] % {"count": count}
+    return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
+
+
+# Actions that change nothing in the session: a save after them is SESSION_SAVE_EVERY_REQUEST's.
+UNMODIFYING_ACTIONS = frozenset(
+    {"get", "contains", "read", "visit", "append", "evict_cache", "clearsessions"}
+)
+
+
+def _stored(engine_name: str, new_record: bool) -> str:
+    """Where the engine put the session, as a sentence."""
+    if engine_name == "signed_cookies":
+        return _(
+            "Nothing was written on the server: the data itself travels in the cookie, signed."
+        )
+    if new_record:
+        sentences = {
+            "db": _("It wrote a new row to django_session."),
+            "cached_db": _("It wrote a new row to django_session and a copy to the cache."),
+            "file": _("It wrote a new file in SESSION_FILE_PATH."),
+            "cache": _("It set a new key in the cache."),
+            "redis_json": _("It set a new JSON record in Redis."),
+        }
+    else:
+        sentences = {
+            "db": _("It updated the row in django_session."),
+            "cached_db": _("It updated the row in django_session and its copy in the cache."),
+            "file": _("It rewrote the session file."),
+            "cache": _("It replaced the value under the key in the cache."),
+            "redis_json": _("It replaced the JSON record in Redis."),
+        }
+    return sentences.get(engine_name, "")
+
+
+def _sent(engine_name: str, max_age: str | None) -> str:
+    """What went back to the browser, as a sentence."""
+    in_cookie = engine_name == "signed_cookies"
+    if max_age is not None and max_age.isdigit():
+        values = {"seconds": max_age, "words": duration(int(max_age))}
+        if in_cookie:
+            return _("Set-Cookie carries the data, with Max-Age %(seconds)s (%(words)s).") % values
+        return _("Set-Cookie carries the key, with Max-Age %(seconds)s (%(words)s).") % values
+    if in_cookie:
+        return _("Set-Cookie carries the data, with no Max-Age: the browser drops it on closing.")
+    return _("Set-Cookie carries the key, with no Max-Age: the browser drops it on closing.")
+
+
+def _stored_before(previous: dict[str, Any] | None, key: str) -> bool:
+    """Did the previous exchange leave a record under this key?"""
+    if not previous or previous.get("session_key") != key:
+        return False
+    store = previous.get("store") or {}
+    return any((store.get(part) or {}).get("exists") for part in RECORD_PARTS)
+
+
+def what_happened(exchange: dict[str, Any], previous: dict[str, Any] | None) -> list[str]:
+    """A few plain sentences for an exchange as panels.exchange_data gives it."""
+    settings = exchange.get("settings") or {}
+    engine = ENGINE_BY_PATH.get(settings.get("SESSION_ENGINE", ""))
+    engine_name = engine.name if engine else ""
+    cookies = exchange.get("set_cookie") or []
+    cookie = cookies[0] if cookies else None
+    if exchange.get("status", 200) >= 400:
+        return [_("Django could not finish with the session: the note below says why.")]
+    if cookie is None:
+        if "Cookie" in (exchange.get("vary") or ""):
+            return [
+                _(
+                    "Nothing was sent: the session was read but not modified, so the response "
+                    "has only Vary: Cookie."
+                )
+            ]
+        return [
+            _(
+                "The session was not touched: no Set-Cookie and no Vary: Cookie. A view that "
+                "never reads request.session costs the session nothing."
+            )
+        ]
+    attributes = cookie.get("attributes") or {}
+    if attributes.get("max-age") == "0" or not cookie.get("value"):
+        return [
+            _(
+                "Django deleted the cookie: the session is empty, so it sent the cookie back "
+                "empty with Max-Age=0, and the browser drops it."
+            )
+        ]
+    if settings.get("SESSION_SAVE_EVERY_REQUEST") and exchange.get("action") in UNMODIFYING_ACTIONS:
+        reason = _("Django saved the session because SESSION_SAVE_EVERY_REQUEST is on.")
+    else:
+        reason = _("Django saved the session because it was modified.")
+    new_record = not _stored_before(previous, exchange.get("session_key") or "")
+    max_age = attributes.get("max-age")
+    sentences = [
+        reason,
+        _stored(engine_name, new_record),
+        _sent(engine_name, max_age if isinstance(max_age, str) else None),
+    ]
+    return [sentence for sentence in sentences if sentence]
