@@ -57,6 +57,7 @@ urlpatterns = [
     path("lab/", lab_views.lab_page, name="lab"),
     path("lab/settings/", lab_views.lab_settings, name="lab_settings"),
     path("lab/reset/", lab_views.lab_reset, name="lab_reset"),
+    path("lab/timeline/clear/", lab_views.lab_clear_timeline, name="lab_clear_timeline"),
     path("lab/state.json", lab_views.lab_state, name="lab_state"),
     path("lab/measure/", lab_views.lab_measure, name="lab_measure"),
     path("lab/observe/", lab_views.lab_observe, name="lab_observe"),

@@ -7,9 +7,11 @@ store, the timeline and messages in the active language.
 
 from typing import Any
 
-from lessons.engines import ENGINES
+from lessons.engines import ENGINE_BY_PATH, ENGINES
 from lessons.lab.cookies import SetCookie, parse_set_cookie
+from lessons.lab.narrate import what_happened
 from lessons.lab.notes import note_messages
+from lessons.lab.session_settings import LAB_SETTING_NAMES
 from lessons.lab.store import RECORD_PARTS
 from lessons.models import LabConfig, LabExchange, Learner
 
@@ -97,10 +99,38 @@ def exchange_data(exchange: LabExchange) -> dict[str, Any]:
         "vary": exchange.vary,
         "session_key": exchange.session_key,
         "result": exchange.result,
+        "settings": exchange.settings_snapshot,
+        "engine": engine_name_of(exchange.settings_snapshot),
         "notes": exchange.notes,
         "messages": [message for note in exchange.notes for message in note_messages(note)],
         "store": exchange.store,
     }
+
+
+def engine_name_of(snapshot: dict[str, Any]) -> str:
+    engine = ENGINE_BY_PATH.get(snapshot.get("SESSION_ENGINE", ""))
+    return engine.name if engine else ""
+
+
+def settings_changed(current: dict[str, Any], previous: dict[str, Any] | None) -> list[dict]:
+    """The lab settings that differ from the request before: name, before, now."""
+    if previous is None:
+        return []
+    before, now = previous.get("settings") or {}, current.get("settings") or {}
+    return [
+        {"name": name, "before": before.get(name), "now": now.get(name)}
+        for name in sorted(LAB_SETTING_NAMES)
+        if name in now and name != "SESSION_FILE_PATH" and before.get(name) != now.get(name)
+    ]
+
+
+def with_story(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each timeline entry (newest first) with what happened and the settings it changed."""
+    for index, entry in enumerate(entries):
+        previous = entries[index + 1] if index + 1 < len(entries) else None
+        entry["what_happened"] = what_happened(entry, previous)
+        entry["settings_changed"] = settings_changed(entry, previous)
+    return entries
 
 
 def lab_panels_for(
@@ -120,11 +150,12 @@ def lab_panels_for(
     recent = timeline[:TIMELINE_SHOWN]
     latest = recent[0] if recent else None
     previous = recent[1] if len(recent) > 1 else None
+    entries = with_story([exchange_data(exchange) for exchange in recent])
     return {
         "engine": config.engine,
         "engine_path": ENGINES[config.engine].path,
         "settings": session_settings or config.session_settings(),
-        "latest": exchange_data(latest) if latest else None,
+        "latest": entries[0] if entries else None,
         "changes": {
             "cookie": sorted(cookie_attribute_changes(previous, latest)) if latest else [],
             "store": sorted(
@@ -137,5 +168,5 @@ def lab_panels_for(
             if latest
             else [],
         },
-        "timeline": [exchange_data(exchange) for exchange in recent],
+        "timeline": entries,
     }

@@ -36,6 +36,12 @@ def apply_preset(learner: Learner, preset: LabPreset) -> LabConfig:
     return previous
 
 
+def clear_timeline(learner: Learner) -> int:
+    """Forget the learner's recorded lab requests (the timeline); nothing else changes."""
+    deleted, _details = learner.lab_exchanges.all().delete()
+    return deleted
+
+
 def record_observation(learner: Learner, exchange_id: str, document_cookie: str) -> bool:
     """Keep what the page saw in document.cookie after one of the learner's own exchanges,
     once; anything else (another's exchange, a malformed id) is ignored."""

@@ -23,6 +23,7 @@ from lessons.lab.panels import lab_panels_for
 from lessons.lab.runner import EARLIER_EXCHANGES, LabRun, run_lab_action
 from lessons.lab.services import (
     apply_preset,
+    clear_timeline,
     cross_site_origin_for,
     cross_site_page_url,
     record_observation,
@@ -145,6 +146,18 @@ def lab_reset(request: HtmxHttpRequest) -> HttpResponse:
         return redirect(reverse("lessons:lab"))
     context = _lab_context(request, learner, config, settings_saved=True, settings_reset=True)
     return render(request, LAB_TEMPLATE + "#settings-swap", context)
+
+
+@require_POST
+def lab_clear_timeline(request: HtmxHttpRequest) -> HttpResponse:
+    """Forget the learner's lab requests; settings and sessions stay as they are."""
+    learner = existing_learner(request)
+    if learner is not None:
+        clear_timeline(learner)
+    if not request.htmx:
+        return redirect(reverse("lessons:lab"))
+    config = lab_config_for(learner)
+    return render(request, LAB_TEMPLATE + "#panels", _panels_context(learner, config))
 
 
 @never_cache

@@ -1,0 +1,101 @@
+"""What just happened, in words, on every engine; the timeline says which engine and which
+settings changed, and can be cleared."""
+
+import pytest
+
+from lessons.engines import ENGINES
+from lessons.models import LabExchange
+
+pytestmark = pytest.mark.django_db
+
+NEW_RECORD = {
+    "db": "It wrote a new row to django_session.",
+    "cached_db": "It wrote a new row to django_session and a copy to the cache.",
+    "file": "It wrote a new file in SESSION_FILE_PATH.",
+    "cache": "It set a new key in the cache.",
+    "redis_json": "It set a new JSON record in Redis.",
+    "signed_cookies": "Nothing was written on the server",
+}
+UPDATED_RECORD = {
+    "db": "It updated the row in django_session.",
+    "cached_db": "It updated the row in django_session and its copy in the cache.",
+    "file": "It rewrote the session file.",
+    "cache": "It replaced the value under the key in the cache.",
+    "redis_json": "It replaced the JSON record in Redis.",
+    "signed_cookies": "Nothing was written on the server",
+}
+
+
+def _story(learner) -> str:
+    return " ".join(learner.state()["latest"]["what_happened"])
+
+
+@pytest.mark.parametrize("engine", list(ENGINES))
+def test_what_happened_tells_each_request_on_every_engine(learner, engine):
+    learner.configure(engine=engine)
+    learner.do("visit")
+    assert "The session was not touched" in _story(learner)
+    learner.do("set", key="cart", value='["apple"]')
+    story = _story(learner)
+    assert "Django saved the session because it was modified." in story
+    assert NEW_RECORD[engine] in story
+    carries = "the data" if engine == "signed_cookies" else "the key"
+    assert f"Set-Cookie carries {carries}, with Max-Age 1209600 (2 weeks)." in story
+    learner.do("get", key="cart")
+    assert "Nothing was sent: the session was read but not modified" in _story(learner)
+    learner.do("set", key="cart", value='["pear"]')
+    assert UPDATED_RECORD[engine] in _story(learner)
+    learner.do("flush")
+    assert "Django deleted the cookie" in _story(learner)
+
+
+def test_a_save_every_request_save_says_so_and_words_follow_the_age(learner):
+    learner.configure(save_every_request="on", cookie_age="600")
+    learner.do("set", key="cart", value='["apple"]')
+    learner.do("get", key="cart")
+    story = _story(learner)
+    assert "because SESSION_SAVE_EVERY_REQUEST is on." in story
+    assert "Max-Age 600 (10 minutes)" in story
+    learner.configure(expire_at_browser_close="on")
+    learner.do("set", key="cart", value="[1]")
+    assert "with no Max-Age: the browser drops it on closing." in _story(learner)
+
+
+def test_what_happened_is_told_in_uzbek(learner):
+    learner.do("set", key="savat", value='["olma"]', language="uz")
+    html = learner.do("visit", language="uz").html
+    assert 'data-testid="what-happened"' in html
+    assert "The session was not touched" not in html
+
+
+def test_the_timeline_names_the_engine_and_the_settings_changed_before_each_request(learner):
+    learner.do("set", key="cart", value="[1]")
+    learner.configure(engine="cache", cookie_age="600")
+    learner.do("get", key="cart")
+    latest, before = learner.state()["timeline"][:2]
+    assert (latest["engine"], before["engine"]) == ("cache", "db")
+    assert latest["settings_changed"] == [
+        {"name": "SESSION_COOKIE_AGE", "before": 1209600, "now": 600},
+        {
+            "name": "SESSION_ENGINE",
+            "before": "django.contrib.sessions.backends.db",
+            "now": "django.contrib.sessions.backends.cache",
+        },
+    ]
+    assert before["settings_changed"] == []
+    html = learner.client.get("/en/lab/").content.decode()
+    assert "Settings changed before this request:" in html
+
+
+def test_the_timeline_can_be_cleared_and_nothing_else_changes(learner):
+    learner.configure(cookie_age="600")
+    learner.do("set", key="cart", value="[1]")
+    key = learner.cookie()
+    response = learner.client.post("/en/lab/timeline/clear/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "Your lab requests will be listed here." in response.content.decode()
+    assert not LabExchange.objects.exists()
+    assert learner.state()["settings"]["SESSION_COOKIE_AGE"] == 600
+    learner.do("get", key="cart")
+    assert learner.cookie() == key, "the session itself is untouched"
+    assert learner.state()["latest"]["result"]["value"] == [1]
