@@ -1,7 +1,9 @@
 """Serve a lesson body: fill in its "Try it" boxes, engine comparison and links."""
 
 import re
+from functools import cache
 
+from django.contrib.staticfiles import finders
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.templatetags.static import static
@@ -13,6 +15,9 @@ from lessons.lab.measure import ROUNDS as MEASURE_ROUNDS
 from lessons.models import Lesson
 
 SLOT = re.compile(r'<div class="lesson-slot" data-slot="([^"]+)"></div>')
+# A lesson diagram: an SVG image of the project's own static files.
+DIAGRAM = re.compile(r'<img ([^>]*?)src="static:([^"]+\.svg)"([^>]*)>')
+VIEW_BOX = re.compile(r'viewBox="[-\d.]+ [-\d.]+ ([\d.]+) ([\d.]+)"')
 SPECIAL_URL = re.compile(r'(href|src)="(lesson|lab|static|source):([^"]*)"')
 
 
@@ -35,6 +40,28 @@ def _special_url(match: re.Match) -> str:
     return f'{attribute}="{escape(url)}"'
 
 
+@cache
+def diagram_size(path: str) -> tuple[str, str] | None:
+    """An SVG diagram's width and height, from its viewBox, so the page keeps its place."""
+    found = finders.find(path)
+    if not found:
+        return None
+    with open(found, encoding="utf-8") as svg:
+        match = VIEW_BOX.search(svg.read(2000))
+    return (match.group(1), match.group(2)) if match else None
+
+
+def _diagram(match: re.Match) -> str:
+    """The diagram with its size, inside a link that opens it alone, to zoom."""
+    before, path, after = match.groups()
+    size = diagram_size(path)
+    sized = f' width="{size[0]}" height="{size[1]}"' if size else ""
+    return (
+        f'<a class="diagram-link" href="static:{path}">'
+        f'<img {before}src="static:{path}"{sized}{after}></a>'
+    )
+
+
 def lesson_body_html(request: HttpRequest, lesson: Lesson) -> SafeString:
     """The lesson's HTML for this request's language, with its boxes in place."""
     presets = {preset.slug: preset for preset in lesson.presets.all()}
@@ -52,5 +79,6 @@ def lesson_body_html(request: HttpRequest, lesson: Lesson) -> SafeString:
             "lessons/try_it.html", {"preset": preset, "lesson": lesson}, request=request
         )
 
-    html = SPECIAL_URL.sub(_special_url, lesson.rendered_body.html)
+    html = DIAGRAM.sub(_diagram, lesson.rendered_body.html)
+    html = SPECIAL_URL.sub(_special_url, html)
     return mark_safe(SLOT.sub(fill_slot, html))

@@ -99,3 +99,26 @@ def test_each_exercise_section_is_named_by_its_goal(lessons):
         for element_id in label.split():
             assert f'id="{element_id}"' in html
     assert len(set(labels)) == len(labels)
+
+
+def test_diagrams_keep_their_size_and_open_alone_to_zoom(lessons):
+    client = Client()
+    found = 0
+    for lesson in lessons:
+        html = client.get(lesson.get_absolute_url()).content.decode()
+        for link, image in re.findall(
+            r'<a class="diagram-link" href="([^"]+)">(<img [^>]+>)</a>', html
+        ):
+            found += 1
+            assert re.search(r'src="([^"]+)"', image).group(1) == link
+            width = re.search(r'width="([\d.]+)"', image)
+            height = re.search(r'height="([\d.]+)"', image)
+            assert width and height and float(width.group(1)) > 0 and float(height.group(1)) > 0
+        assert "static:" not in html
+    assert found >= 5, "the course has diagrams"
+
+
+def test_the_site_logo_is_drawn_inline_so_the_favicon_is_fetched_once(lessons):
+    html = Client().get("/en/").content.decode()
+    assert html.count("favicon.svg") == 1  # the <link rel="icon"> alone
+    assert '<svg class="site-name__logo"' in html
