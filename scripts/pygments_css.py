@@ -3,9 +3,14 @@
     python scripts/pygments_css.py > static/css/pygments.css
 
 Light colours by default, dark ones when the system asks for a dark scheme.
+Every token colour is then moved towards black (light) or white (dark) until
+it reaches the contrast WCAG 2.2 AA asks of text, 4.5:1, on its background.
 """
 
+import re
+
 from pygments.formatters import HtmlFormatter
+from pygments.styles import get_style_by_name
 
 LIGHT_STYLE = "friendly"
 DARK_STYLE = "monokai"
@@ -20,9 +25,58 @@ def _without_error_boxes(css: str) -> str:
     return "\n".join(line for line in css.splitlines() if not line.startswith(".highlight .err "))
 
 
+MIN_CONTRAST = 4.5
+COLOR = re.compile(r"(?<![-\w])color: #([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
+
+
+def _rgb(hex_color: str) -> tuple[int, int, int]:
+    hex_color = hex_color.lstrip("#")
+    if len(hex_color) == 3:
+        hex_color = "".join(digit * 2 for digit in hex_color)
+    return tuple(int(hex_color[i : i + 2], 16) for i in (0, 2, 4))
+
+
+def luminance(hex_color: str) -> float:
+    """Relative luminance, as WCAG defines it."""
+
+    def channel(value: int) -> float:
+        value /= 255
+        return value / 12.92 if value <= 0.03928 else ((value + 0.055) / 1.055) ** 2.4
+
+    red, green, blue = (channel(value) for value in _rgb(hex_color))
+    return 0.2126 * red + 0.7152 * green + 0.0722 * blue
+
+
+def contrast(first: str, second: str) -> float:
+    lighter, darker = sorted((luminance(first), luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+def readable(color: str, background: str) -> str:
+    """The colour, moved towards black or white just enough to be read on the background."""
+    target = (0, 0, 0) if luminance(background) > 0.5 else (255, 255, 255)
+    red, green, blue = _rgb(color)
+    for step in range(0, 101):
+        mix = [
+            round(c + (t - c) * step / 100) for c, t in zip((red, green, blue), target, strict=True)
+        ]
+        candidate = "#{:02x}{:02x}{:02x}".format(*mix)
+        if contrast(candidate, background) >= MIN_CONTRAST:
+            return candidate
+    return "#{:02x}{:02x}{:02x}".format(*target)
+
+
+def _readable_colours(css: str, background: str) -> str:
+    return COLOR.sub(lambda match: f"color: {readable(match.group(1), background)}", css)
+
+
 def stylesheet() -> str:
+    light_background = get_style_by_name(LIGHT_STYLE).background_color
+    dark_background = get_style_by_name(DARK_STYLE).background_color
     light = _without_error_boxes(HtmlFormatter(style=LIGHT_STYLE).get_style_defs(".highlight"))
     dark = _without_error_boxes(HtmlFormatter(style=DARK_STYLE).get_style_defs(".highlight"))
+    light = _readable_colours(light, light_background)
+    dark = _readable_colours(dark, dark_background)
     dark_indented = "\n".join("  " + line for line in dark.splitlines())
     return (
         f"/* Code colours from Pygments ({LIGHT_STYLE} light, {DARK_STYLE} dark).\n"

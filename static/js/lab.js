@@ -5,6 +5,7 @@
 //   that HttpOnly is visible.
 // - Count Redis TTLs down between requests.
 // - Hold a lab request while the settings on screen are not the ones in force.
+// - Keep the keyboard focus on the action pressed.
 (function () {
   "use strict";
 
@@ -59,6 +60,22 @@
   if (drawer && window.matchMedia("(max-width: 63.99rem)").matches) {
     drawer.open = false;
   }
+
+  // The action buttons are disabled while their request runs, which takes the
+  // keyboard focus away from the one pressed: give it back when the answer is in.
+  var pressed = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var form = event.detail.elt.closest ? event.detail.elt.closest("#lab-actions") : null;
+    pressed = form && form.contains(document.activeElement) ? document.activeElement : null;
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (pressed && document.body.contains(pressed) && !pressed.disabled) {
+      if (document.activeElement === document.body || document.activeElement === null) {
+        pressed.focus();
+      }
+    }
+    pressed = null;
+  });
 
   // Without htmx (or before it loads) the plain form posts to the chosen path too.
   document.addEventListener("submit", function (event) {
