@@ -62,6 +62,14 @@ def _toc_entries(tokens: list[dict]) -> tuple[TocEntry, ...]:
     )
 
 
+PRE_WITHOUT_TABINDEX = re.compile(r"<pre(?![^>]*\btabindex=)(?=[\s>])")
+
+
+def focusable_code(html: str) -> str:
+    """Code blocks scroll sideways when their lines are long: a keyboard can reach them."""
+    return PRE_WITHOUT_TABINDEX.sub('<pre tabindex="0"', html)
+
+
 @lru_cache(maxsize=256)
 def render_lesson_markdown(text: str) -> RenderedMarkdown:
     """Render lesson Markdown with highlighted code and anchored headings.
@@ -75,4 +83,5 @@ def render_lesson_markdown(text: str) -> RenderedMarkdown:
     html = SLOT_PARAGRAPH.sub(
         r'<div class="lesson-slot" data-slot="\1"></div>', converter.convert(text)
     )
+    html = focusable_code(html)
     return RenderedMarkdown(html=mark_safe(html), toc=_toc_entries(converter.toc_tokens))

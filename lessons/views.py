@@ -18,6 +18,7 @@ from lessons.exercise_boxes import exercises_with_progress
 from lessons.exercises.progress import course_progress, course_totals
 from lessons.htmx import HtmxHttpRequest
 from lessons.learners import existing_learner
+from lessons.markdown_rendering import focusable_code
 from lessons.models import GlossaryTerm, Lesson
 from lessons.search import MAX_QUERY_LENGTH, normalize_query, search_lessons
 from lessons.session_engines import SHOWN_SOURCES
@@ -107,7 +108,7 @@ def highlighted_source(module_name: str) -> tuple[str, str, int]:
     """A module's source as highlighted HTML, its path in the project and its line count."""
     path = Path(importlib.util.find_spec(module_name).origin)
     code = path.read_text(encoding="utf-8")
-    html = highlight(code, PythonLexer(), HtmlFormatter(cssclass="highlight"))
+    html = focusable_code(highlight(code, PythonLexer(), HtmlFormatter(cssclass="highlight")))
     return html, str(path.relative_to(settings.BASE_DIR)), code.count("\n")
 
 

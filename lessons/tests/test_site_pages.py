@@ -122,3 +122,15 @@ def test_the_site_logo_is_drawn_inline_so_the_favicon_is_fetched_once(lessons):
     html = Client().get("/en/").content.decode()
     assert html.count("favicon.svg") == 1  # the <link rel="icon"> alone
     assert '<svg class="site-name__logo"' in html
+
+
+def test_code_blocks_that_may_scroll_can_take_the_keyboard_focus(lessons):
+    client = Client()
+    pages = [lesson.get_absolute_url() for lesson in lessons] + ["/en/source/redis_json/"]
+    blocks = 0
+    for url in pages:
+        html = client.get(url).content.decode()
+        for pre in re.findall(r"<pre\b[^>]*>", html):
+            blocks += 1
+            assert 'tabindex="0"' in pre, f"{url}: {pre}"
+    assert blocks > 20
