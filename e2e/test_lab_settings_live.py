@@ -3,7 +3,14 @@ holds the next request back and says why."""
 
 from playwright.sync_api import Page, expect
 
-from e2e.test_lab import lab_cookie, open_lab, run, save_settings
+from e2e.test_lab import LAB_REQUEST, lab_cookie, open_lab, run, save_settings
+
+
+def lab_requests_sent(page: Page) -> list[str]:
+    """The lab requests the page sends from now on (filled in as they go)."""
+    sent: list[str] = []
+    page.on("request", lambda request: LAB_REQUEST.search(request.url) and sent.append(request.url))
+    return sent
 
 
 def test_an_unsaved_change_holds_the_request_back_until_it_is_saved(page: Page, live_server):
@@ -13,8 +20,7 @@ def test_an_unsaved_change_holds_the_request_back_until_it_is_saved(page: Page, 
     form.locator("[name=cookie_httponly]").set_checked(False)
     expect(page.get_by_test_id("settings-unsaved")).to_be_visible()
 
-    sent = []
-    page.on("request", lambda request: sent.append(request.url) if "/run/" in request.url else None)
+    sent = lab_requests_sent(page)
     page.locator("#lab-actions button[value=set]").click()
     expect(page.get_by_test_id("actions-blocked")).to_contain_text("unsaved changes")
     page.wait_for_timeout(300)
@@ -38,8 +44,7 @@ def test_a_refused_setting_holds_the_request_back_and_says_why(page: Page, live_
     expect(page.locator("#lab-settings .field--error")).to_have_count(1)
     # The form was swapped under the learner's keyboard: focus stayed in the field.
     expect(page.locator("#id_cookie_name")).to_be_focused()
-    sent = []
-    page.on("request", lambda request: sent.append(request.url) if "/run/" in request.url else None)
+    sent = lab_requests_sent(page)
     page.locator("#lab-actions button[value=set]").click()
     expect(page.get_by_test_id("actions-blocked")).to_contain_text("was refused")
     page.wait_for_timeout(300)

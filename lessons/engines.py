@@ -106,3 +106,9 @@ ENGINES = {
     )
 }
 ENGINE_BY_PATH = {engine.path: engine for engine in ENGINES.values()}
+
+
+def engine_name_of(snapshot: dict) -> str:
+    """The short name ("db", "cache", ...) of the engine a settings snapshot names, or ""."""
+    engine = ENGINE_BY_PATH.get(snapshot.get("SESSION_ENGINE", ""))
+    return engine.name if engine else ""

@@ -52,7 +52,7 @@ def _find_learner(public_id: str, with_exchanges: int) -> Learner | None:
     if with_exchanges:
         exchanges = list(
             LabExchange.objects.filter(learner__public_id=public_id).select_related(
-                "learner__lab_config"
+                "learner__lab_config__preset__lesson"
             )[:with_exchanges]
         )
         if exchanges:
@@ -61,7 +61,11 @@ def _find_learner(public_id: str, with_exchanges: int) -> Learner | None:
                 exchange.learner = learner
             learner.recent_exchanges = exchanges
             return learner
-    learner = Learner.objects.select_related("lab_config").filter(public_id=public_id).first()
+    learner = (
+        Learner.objects.select_related("lab_config__preset__lesson")
+        .filter(public_id=public_id)
+        .first()
+    )
     if learner is not None and with_exchanges:
         learner.recent_exchanges = []
     return learner

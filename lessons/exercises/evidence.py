@@ -12,7 +12,7 @@ from functools import cached_property
 from django.conf import settings
 from django.urls import reverse
 
-from lessons.engines import ENGINE_BY_PATH
+from lessons.engines import engine_name_of
 from lessons.lab.actions import ACTIONS
 from lessons.lab.cookies import SetCookie, cookie_pairs, parse_set_cookie
 from lessons.lab.record import TRIM_EVERY
@@ -24,8 +24,7 @@ from lessons.models import LabConfig, LabExchange, LabObservation, Learner
 
 def engine_name(exchange: LabExchange) -> str:
     """The lab's short name of the engine an exchange ran with ("db", "cache", ...)."""
-    engine = ENGINE_BY_PATH.get(exchange.settings_snapshot.get("SESSION_ENGINE", ""))
-    return engine.name if engine else ""
+    return engine_name_of(exchange.settings_snapshot)
 
 
 def notes_of(exchange: LabExchange, code: str, **details) -> list[dict]:

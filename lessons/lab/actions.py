@@ -62,6 +62,9 @@ class LabAction:
     label: Promise
     inputs: tuple[str, ...]
     run: Callable[[SessionBase, ActionInput], ActionOutcome]
+    # Does it mark the session modified? (A save after one that does not is
+    # SESSION_SAVE_EVERY_REQUEST's doing.)
+    modifies: bool = True
 
 
 def _key_literal(key: str) -> str:
@@ -224,8 +227,8 @@ ACTIONS = {
     action.name: action
     for action in (
         LabAction("set", _("Set a key"), ("key", "value"), _set_value),
-        LabAction("get", _("Read a key"), ("key",), _get_value),
-        LabAction("contains", _("Is the key there?"), ("key",), _contains),
+        LabAction("get", _("Read a key"), ("key",), _get_value, modifies=False),
+        LabAction("contains", _("Is the key there?"), ("key",), _contains, modifies=False),
         LabAction("delete", _("Delete a key"), ("key",), _delete),
         LabAction("pop", _("Pop a key"), ("key",), _pop),
         LabAction(
@@ -233,6 +236,7 @@ ACTIONS = {
             _("Append to a list (no modified)"),
             ("key", "value"),
             _append_without_modified,
+            modifies=False,
         ),
         LabAction(
             "append_modified",
@@ -247,10 +251,16 @@ ACTIONS = {
         LabAction("expiry_zero", _("set_expiry(0)"), (), _set_expiry_zero),
         LabAction("expiry_none", _("set_expiry(None)"), (), _set_expiry_none),
         LabAction("expiry_date", _("set_expiry(a date)"), ("seconds",), _set_expiry_date),
-        LabAction("visit", _("Visit without touching the session"), (), _visit),
-        LabAction("read", _("Visit that only reads"), (), _read_only),
-        LabAction("clearsessions", _("Run clearsessions"), (), _clearsessions),
-        LabAction("evict_cache", _("Remove my session from the cache"), (), _evict_from_cache),
+        LabAction("visit", _("Visit without touching the session"), (), _visit, modifies=False),
+        LabAction("read", _("Visit that only reads"), (), _read_only, modifies=False),
+        LabAction("clearsessions", _("Run clearsessions"), (), _clearsessions, modifies=False),
+        LabAction(
+            "evict_cache",
+            _("Remove my session from the cache"),
+            (),
+            _evict_from_cache,
+            modifies=False,
+        ),
     )
 }
 

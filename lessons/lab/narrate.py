@@ -10,7 +10,8 @@ from typing import Any
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from lessons.engines import ENGINE_BY_PATH
+from lessons.engines import engine_name_of
+from lessons.lab.actions import ACTIONS
 from lessons.lab.store import RECORD_PARTS
 
 UNITS = ((7 * 24 * 3600, "week"), (24 * 3600, "day"), (3600, "hour"), (60, "minute"))
@@ -28,12 +29,6 @@ def duration(seconds: int) -> str:
                 "minute": ngettext("%(count)d minute", "%(count)d minutes", count),
             }[unit] % {"count": count}
     return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
-
-
-# Actions that change nothing in the session: a save after them is SESSION_SAVE_EVERY_REQUEST's.
-UNMODIFYING_ACTIONS = frozenset(
-    {"get", "contains", "read", "visit", "append", "evict_cache", "clearsessions"}
-)
 
 
 def _stored(engine_name: str, new_record: bool) -> str:
@@ -85,8 +80,7 @@ def _stored_before(previous: dict[str, Any] | None, key: str) -> bool:
 def what_happened(exchange: dict[str, Any], previous: dict[str, Any] | None) -> list[str]:
     """A few plain sentences for an exchange as panels.exchange_data gives it."""
     settings = exchange.get("settings") or {}
-    engine = ENGINE_BY_PATH.get(settings.get("SESSION_ENGINE", ""))
-    engine_name = engine.name if engine else ""
+    engine_name = engine_name_of(settings)
     cookies = exchange.get("set_cookie") or []
     cookie = cookies[0] if cookies else None
     if exchange.get("status", 200) >= 400:
@@ -113,7 +107,8 @@ def what_happened(exchange: dict[str, Any], previous: dict[str, Any] | None) -> 
                 "empty with Max-Age=0, and the browser drops it."
             )
         ]
-    if settings.get("SESSION_SAVE_EVERY_REQUEST") and exchange.get("action") in UNMODIFYING_ACTIONS:
+    action = ACTIONS.get(exchange.get("action", ""))  # a cross-site visit is none of them
+    if settings.get("SESSION_SAVE_EVERY_REQUEST") and not (action and action.modifies):
         reason = _("Django saved the session because SESSION_SAVE_EVERY_REQUEST is on.")
     else:
         reason = _("Django saved the session because it was modified.")

@@ -7,7 +7,7 @@ store, the timeline and messages in the active language.
 
 from typing import Any
 
-from lessons.engines import ENGINE_BY_PATH, ENGINES
+from lessons.engines import ENGINES, engine_name_of
 from lessons.lab.cookies import SetCookie, parse_set_cookie
 from lessons.lab.narrate import what_happened
 from lessons.lab.notes import note_messages
@@ -105,11 +105,6 @@ def exchange_data(exchange: LabExchange) -> dict[str, Any]:
         "messages": [message for note in exchange.notes for message in note_messages(note)],
         "store": exchange.store,
     }
-
-
-def engine_name_of(snapshot: dict[str, Any]) -> str:
-    engine = ENGINE_BY_PATH.get(snapshot.get("SESSION_ENGINE", ""))
-    return engine.name if engine else ""
 
 
 def settings_changed(current: dict[str, Any], previous: dict[str, Any] | None) -> list[dict]:

@@ -37,6 +37,13 @@ from lessons.probes import memcached_answers
 
 LAB_TEMPLATE = "lab/lab.html"
 LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
+
+
+def language_or(raw: str | None, default: str) -> str:
+    """A language the site speaks, as the request asked for it, else the default."""
+    return raw if raw in LANGUAGE_CODES else default
+
+
 # The lab's requests go to these paths (outside /en/ and /uz/) so that
 # SESSION_COOKIE_PATH can be tried: a cookie for /lab/shop/ comes back only
 # to the second one.
@@ -171,10 +178,9 @@ def lab_action(request: HtmxHttpRequest) -> HttpResponse:
     session; Accept-Language); the panels show the Vary that Django's
     SessionMiddleware set for the lab session alone.
     """
-    language = request.POST.get("language")
-    if language not in LANGUAGE_CODES:
-        language = translation.get_language()
-    with translation.override(language):
+    with translation.override(
+        language_or(request.POST.get("language"), translation.get_language())
+    ):
         learner = learner_for(request, with_exchanges=EARLIER_EXCHANGES)
         config = lab_config_for(learner)
         action = ACTIONS.get(request.POST.get("action", ""))
@@ -290,9 +296,7 @@ def lab_open_cross_site(request: HtmxHttpRequest) -> HttpResponse:
 def lab_cross_site_page(request: HtmxHttpRequest, token: str) -> HttpResponse:
     """A page of "another site" with a link, a form and a fetch() to the learner's lab."""
     learner = get_object_or_404(Learner, cross_site_token=token)
-    language = request.GET.get("lang")
-    if language not in LANGUAGE_CODES:
-        language = "en"
+    language = language_or(request.GET.get("lang"), "en")
     lab_origin = signed_lab_origin(request.GET.get("lab", ""))
     probe_path = reverse("lab_probe", kwargs={"token": learner.cross_site_token})
     with translation.override(language):
@@ -317,15 +321,15 @@ def lab_probe(request: HtmxHttpRequest, token: str) -> HttpResponse:
     shows only whether the browser sent the lab cookie, and why not.
     """
     learner = get_object_or_404(
-        Learner.objects.select_related("lab_config"), cross_site_token=token
+        Learner.objects.select_related("lab_config__preset__lesson"), cross_site_token=token
     )
     config = lab_config_for(learner)
     way = request.GET.get("via") or request.POST.get("via") or "link"
     if way not in CROSS_SITE_WAYS:
         way = "link"
     action = replace(ACTIONS["visit"], name=f"cross_site_{way}")
-    language = request.GET.get("lang") or request.POST.get("lang")
-    with translation.override(language if language in LANGUAGE_CODES else "en"):
+    language = language_or(request.GET.get("lang") or request.POST.get("lang"), "en")
+    with translation.override(language):
         run = run_lab_action(request, learner, config, action, ActionInput())
         solved_by(learner, config, run)  # shown when the lab page is next drawn
         if way == "fetch":
