@@ -31,3 +31,46 @@ def test_a_lab_action_keeps_the_focus_on_its_button(page: Page, live_server):
     _press(page, button)
     expect(page.get_by_test_id("set-cookie")).to_be_visible()
     expect(button).to_be_focused()
+
+
+def test_the_dashboard_refresh_keeps_the_focus_and_the_scroll(
+    page: Page, browser, live_server, live_lessons
+):
+    from django.contrib.auth import get_user_model
+
+    password = "a-long-enough-instructor-password"
+    get_user_model().objects.create_user("teacher", password=password, is_staff=True)
+    page.set_viewport_size({"width": 800, "height": 700})
+    page.goto(f"{live_server.url}/en/instructor/")
+    page.get_by_label("User name").fill("teacher")
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_label("Name").fill("Group 11-B")
+    page.get_by_role("button", name="Create").click()
+    code = page.get_by_test_id("join-code").inner_text()
+
+    learner_context = browser.new_context()
+    learner = learner_context.new_page()
+    learner.goto(f"{live_server.url}/en/join/{code}/")
+    learner.get_by_label("Your name").fill("Aziz")
+    learner.get_by_role("button", name="Join").click()
+    expect(learner.get_by_test_id("classroom-banner")).to_be_visible()
+    learner_context.close()
+
+    grid = page.get_by_test_id("dashboard-grid")
+    expect(grid).to_contain_text("Aziz", timeout=10_000)
+    scroller = page.locator("#dashboard-scroll")
+    scroller.evaluate("element => { element.scrollLeft = element.scrollWidth; }")
+    scrolled = scroller.evaluate("element => element.scrollLeft")
+    assert scrolled > 0, "the grid should be wider than this window"
+    remove = grid.get_by_role("button", name="Remove")
+    remove.focus()
+
+    for _refresh in range(2):
+        with page.expect_response(lambda r: r.request.headers.get("hx-request") == "true"):
+            pass
+        page.wait_for_timeout(200)  # the swap settles after the response arrives
+        expect(grid.get_by_role("button", name="Remove")).to_be_focused()
+        assert (
+            page.locator("#dashboard-scroll").evaluate("element => element.scrollLeft") == scrolled
+        )
