@@ -11,7 +11,7 @@ PORT ?= 8000
 export DJANGO_DEBUG ?= 1
 
 .PHONY: run test setup setup-test system-packages system-packages-test messages \
-        compile-messages migrate lessons unit e2e fuzz bench load lint format clean
+        compile-messages migrate lessons unit e2e fuzz bench load lighthouse lint format clean
 
 run: setup ## Set everything up and serve http://127.0.0.1:8000/
 	@echo
@@ -92,6 +92,15 @@ LEARNERS ?= 60
 SECONDS ?= 60
 load: setup ## Simulate a class against the server at URL (default http://127.0.0.1:8000)
 	$(BIN)/python manage.py load_classroom --url $(or $(URL),http://127.0.0.1:$(PORT)) --learners $(LEARNERS) --seconds $(SECONDS)
+
+# Lighthouse's scores for the lesson and lab pages, both languages (scripts/lighthouse.py);
+# with URL=... it audits a running server instead of starting one.
+LIGHTHOUSE_VERSION := 12.8.2
+lighthouse: setup ## Lighthouse scores of the lesson and lab pages (accessibility must be 100)
+	@scripts/system_packages.sh lighthouse
+	@test -x var/lighthouse/node_modules/.bin/lighthouse || \
+		npm install --silent --no-audit --no-fund --prefix var/lighthouse lighthouse@$(LIGHTHOUSE_VERSION)
+	$(BIN)/python scripts/lighthouse.py $(if $(URL),--url $(URL))
 
 bench: setup ## Measure the lab against bare Django, engine by engine
 	$(BIN)/python manage.py bench_lab

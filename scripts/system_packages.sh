@@ -3,6 +3,7 @@
 #   scripts/system_packages.sh run    what `make run` needs
 #   scripts/system_packages.sh test   that, plus Chromium for the browser tests and
 #                                     PostgreSQL for the several-servers test
+#   scripts/system_packages.sh lighthouse   that, plus npm (Lighthouse is an npm package)
 # As root it installs what is missing with apt-get; otherwise it prints the
 # exact command to run and stops.
 set -euo pipefail
@@ -23,10 +24,13 @@ need command -v redis-server -- redis-server
 # The lab's second cache (SESSION_CACHE_ALIAS = "memcached"); the site runs without it.
 need command -v memcached -- memcached
 need command -v msgfmt -- gettext
-if [ "$purpose" = test ]; then
+if [ "$purpose" = test ] || [ "$purpose" = lighthouse ]; then
   need test -x /usr/bin/chromium -- chromium
   # initdb and postgres for the throwaway cluster of tutorial/test_multi_process.py.
   need compgen -G '/usr/lib/postgresql/*/bin/initdb' -- postgresql
+fi
+if [ "$purpose" = lighthouse ]; then
+  need command -v npm -- npm
 fi
 
 if [ ${#missing[@]} -eq 0 ]; then

@@ -1,0 +1,131 @@
+"""Lighthouse scores of the lesson and lab pages, in both languages, as a table.
+
+    scripts/lighthouse.py                    start the site on a free port and audit it
+    scripts/lighthouse.py --url URL          audit a site already running at URL
+
+Lighthouse (installed by `make lighthouse` under var/lighthouse/) drives the
+machine's Chromium with its mobile settings. The run fails when a page's
+accessibility score is below 100.
+"""
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+LIGHTHOUSE = ROOT / "var" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CATEGORIES = ("accessibility", "performance", "best-practices", "seo")
+PAGES = (
+    "/{lang}/",
+    "/{lang}/lessons/what-a-session-is/",
+    "/{lang}/lessons/cookie-flags/",
+    "/{lang}/lab/",
+    "/{lang}/glossary/",
+)
+LANGUAGES = ("en", "uz")
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_until_up(url: str, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.5)
+
+
+def start_site() -> tuple[subprocess.Popen, str]:
+    """The development server with its private Redis and memcached, on a free port."""
+    address = f"127.0.0.1:{free_port()}"
+    python = sys.executable
+    site = [python, "manage.py", "runserver", address, "--noreload"]
+    server = subprocess.Popen(
+        [python, "-m", "tutorial.private_servers", "--", *site],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"http://{address}"
+    wait_until_up(f"{url}/en/")
+    return server, url
+
+
+def audit(url: str, attempts: int = 3) -> dict[str, int]:
+    """One page's scores; a run Lighthouse itself could not trace is tried again."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return audit_once(url)
+        except subprocess.CalledProcessError:
+            if attempt == attempts:
+                raise
+    raise AssertionError("unreachable")
+
+
+def audit_once(url: str) -> dict[str, int]:
+    with tempfile.NamedTemporaryFile(suffix=".json") as report:
+        subprocess.run(
+            [
+                str(LIGHTHOUSE),
+                url,
+                "--quiet",
+                f"--only-categories={','.join(CATEGORIES)}",
+                "--chrome-flags=--headless=new --no-sandbox --disable-background-networking",
+                "--output=json",
+                f"--output-path={report.name}",
+            ],
+            env={**os.environ, "CHROME_PATH": CHROMIUM},
+            check=True,
+            timeout=300,
+        )
+        categories = json.loads(Path(report.name).read_text())["categories"]
+    return {name: round(categories[name]["score"] * 100) for name in CATEGORIES}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="a running site (default: start one)")
+    url = parser.parse_args().url
+    server = None
+    if not url:
+        server, url = start_site()
+    try:
+        rows = []
+        for language in LANGUAGES:
+            for page in PAGES:
+                path = page.format(lang=language)
+                rows.append((path, audit(url.rstrip("/") + path)))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+
+    width = max(len(path) for path, _scores in rows)
+    print(f"\n{'page':<{width}}  " + "  ".join(f"{name:>14}" for name in CATEGORIES))
+    for path, scores in rows:
+        print(f"{path:<{width}}  " + "  ".join(f"{scores[name]:>14}" for name in CATEGORIES))
+    below = [path for path, scores in rows if scores["accessibility"] < 100]
+    if below:
+        print(f"\naccessibility below 100: {', '.join(below)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
