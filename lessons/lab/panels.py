@@ -5,9 +5,11 @@ with its cookies taken apart, what changed since the exchange before it, the
 store, the timeline and messages in the active language.
 """
 
+from dataclasses import asdict
 from typing import Any
 
 from lessons.engines import ENGINES, engine_name_of
+from lessons.lab.checklist import preset_checklist
 from lessons.lab.cookies import SetCookie, parse_set_cookie
 from lessons.lab.narrate import what_happened
 from lessons.lab.notes import note_messages
@@ -82,6 +84,30 @@ def store_changes(
     return changed
 
 
+def values_before(
+    previous: LabExchange | None, cookie_changes: set[str], store_changes: set[str]
+) -> dict[str, dict[str, Any]]:
+    """What each changed Set-Cookie part and store value was in the previous response,
+    for the panels' "old → new" (absent where there was nothing before)."""
+    before: dict[str, dict[str, Any]] = {"cookie": {}, "store": {}}
+    if previous is None:
+        return before
+    if previous.set_cookie_headers:
+        cookie = set_cookies_of(previous)[0]
+        for name in cookie_changes:
+            value = cookie.value if name == "value" else cookie.attributes.get(name)
+            if value not in (None, ""):
+                before["cookie"][name] = value
+    for path in store_changes:
+        part, _dot, name = path.partition(".")
+        value = (previous.store or {}).get(part)
+        if name:
+            value = (value or {}).get(name) if isinstance(value, dict) else None
+        if value not in (None, ""):
+            before["store"][path] = value
+    return before
+
+
 def exchange_data(exchange: LabExchange) -> dict[str, Any]:
     return {
         "id": exchange.id,
@@ -146,22 +172,25 @@ def lab_panels_for(
     latest = recent[0] if recent else None
     previous = recent[1] if len(recent) > 1 else None
     entries = with_story([exchange_data(exchange) for exchange in recent])
+    cookie_changed: set[str] = set()
+    store_changed: set[str] = set()
+    if latest is not None:
+        cookie_changed = cookie_attribute_changes(previous, latest)
+        store_changed = store_changes(
+            previous.store if previous else None,
+            latest.store,
+            (latest.created_at - previous.created_at).total_seconds() if previous else 0,
+        )
     return {
         "engine": config.engine,
         "engine_path": ENGINES[config.engine].path,
         "settings": session_settings or config.session_settings(),
         "latest": entries[0] if entries else None,
-        "changes": {
-            "cookie": sorted(cookie_attribute_changes(previous, latest)) if latest else [],
-            "store": sorted(
-                store_changes(
-                    previous.store if previous else None,
-                    latest.store,
-                    (latest.created_at - previous.created_at).total_seconds() if previous else 0,
-                )
-            )
-            if latest
-            else [],
-        },
+        "changes": {"cookie": sorted(cookie_changed), "store": sorted(store_changed)},
+        "before": values_before(previous, cookie_changed, store_changed),
         "timeline": entries,
+        # The open preset's "Do", step by step, ticked as the learner goes.
+        "checklist": [asdict(step) for step in preset_checklist(config.preset.steps, entries)]
+        if config.preset
+        else [],
     }

@@ -164,7 +164,9 @@ def lab_clear_timeline(request: HtmxHttpRequest) -> HttpResponse:
     if not request.htmx:
         return redirect(reverse("lessons:lab"))
     config = lab_config_for(learner)
-    return render(request, LAB_TEMPLATE + "#panels", _panels_context(learner, config))
+    return render(
+        request, LAB_TEMPLATE + "#panels", _panels_context(learner, config, out_of_band=True)
+    )
 
 
 @never_cache
@@ -200,6 +202,8 @@ def lab_action(request: HtmxHttpRequest) -> HttpResponse:
                 "panels": panels,
                 "solved": solved,
                 "action_input_names": ACTION_INPUT_NAMES,
+                # The preset's checklist, beside the panels, is swapped in too.
+                "out_of_band": True,
             }
             body = render(request, LAB_TEMPLATE + "#panels", context)
             response.content = body.content

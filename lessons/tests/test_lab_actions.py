@@ -265,8 +265,13 @@ def test_what_changed_since_the_previous_request_is_highlighted(learner):
     changes = learner.state()["changes"]
     assert "value" in changes["cookie"]
     assert "session_key" in changes["store"]
+    state = learner.state()
+    old_key = state["before"]["store"]["session_key"]
+    assert old_key and old_key != state["latest"]["session_key"]
     html = learner.client.get("/en/lab/").content.decode()
-    assert 'class="raw-header changed"' in html
+    assert 'class="cookie-attributes__value changed"' in html
+    # The new key is shown with the one it replaced: old → new.
+    assert f'was <code class="break">{old_key[:35]}' in html
 
 
 @pytest.mark.parametrize("engine", ["cache", "cached_db", "cache@memcached", "cached_db@memcached"])

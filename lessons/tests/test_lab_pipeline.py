@@ -107,3 +107,14 @@ def test_a_huge_set_cookie_is_shown_cut_in_the_live_panels_as_after_a_reload(lea
     assert len(shown) < 9_000 and "[+" in shown, "the recorded Set-Cookie is cut"
     for page in (reloaded, response.html):  # after a reload, and live
         assert sent[:1_000] in page and sent not in page
+
+
+@pytest.mark.usefixtures("lessons")
+def test_the_presets_checklist_costs_no_query(learner):
+    learner.client.post("/en/lab/try/what-a-session-is/no-cookie-until-changed/")
+    learner.do("visit")
+    html, statements = _lab_post(learner, "read")
+    assert 'id="preset-checklist"' in html and html.count('data-done="true"') == 2
+    # The preset comes with the learner's row; its steps are ticked from the timeline.
+    assert not any('FROM "lessons_labpreset"' in sql for sql in statements), statements
+    assert sum('FROM "lessons_labexchange"' in sql for sql in statements) <= 2

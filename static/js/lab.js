@@ -55,10 +55,12 @@
     }
   });
 
-  // On a phone the settings drawer starts closed, so the actions come first.
-  var drawer = document.querySelector("[data-settings-drawer]");
-  if (drawer && window.matchMedia("(max-width: 63.99rem)").matches) {
-    drawer.open = false;
+  // On a phone the settings and the preset's steps start in closed drawers,
+  // so the actions come first.
+  if (window.matchMedia("(max-width: 63.99rem)").matches) {
+    document.querySelectorAll("[data-settings-drawer], [data-preset-drawer]").forEach(function (drawer) {
+      drawer.open = false;
+    });
   }
 
   // The action buttons are disabled while their request runs, which takes the

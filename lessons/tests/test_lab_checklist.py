@@ -1,0 +1,79 @@
+"""A preset's "Do" as a checklist beside the lab that ticks itself as the learner goes."""
+
+import re
+
+import pytest
+
+from lessons.content_files import read_lesson_sources
+from lessons.lab.actions import ACTIONS
+from lessons.lab.checklist import preset_checklist
+from lessons.tests.lab_helpers import LabLearner
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lessons")]
+
+PRESET_URL = "/{language}/lab/try/what-a-session-is/no-cookie-until-changed/"
+
+
+def _ticks(state: dict) -> list[tuple[str, bool]]:
+    return [(step["action"], step["done"]) for step in state["checklist"]]
+
+
+@pytest.mark.parametrize("language", ["en", "uz"])
+def test_the_steps_tick_as_the_learner_runs_them(learner: LabLearner, language):
+    learner.client.post(PRESET_URL.format(language=language))
+    state = learner.client.get(f"/{language}/lab/state.json").json()
+    assert _ticks(state) == [("visit", False), ("read", False), ("set", False)]
+
+    learner.do("visit", language=language)
+    response = learner.do("read", language=language)
+    # The checklist beside the panels is swapped in with them.
+    checklist = re.search(
+        r'<ol class="checklist" id="preset-checklist".*?</ol>', response.html, re.S
+    )
+    assert checklist and 'hx-swap-oob="true"' in checklist.group(0)
+    assert checklist.group(0).count('data-done="true"') == 2
+    state = learner.client.get(f"/{language}/lab/state.json").json()
+    assert _ticks(state) == [("visit", True), ("read", True), ("set", False)]
+
+    learner.do("set", key="cart", value='["apple"]', language=language)
+    page = learner.client.get(f"/{language}/lab/").content.decode()
+    assert page.count("checklist__step--done") == 3
+
+
+def test_a_step_counts_only_after_the_one_before_it(learner: LabLearner):
+    learner.client.post(PRESET_URL.format(language="en"))
+    learner.do("set", key="cart", value='["apple"]')
+    learner.do("visit")
+    state = learner.state()
+    # "Set a key" came first, before the visits it should follow; the visit counts.
+    assert _ticks(state) == [("visit", True), ("read", False), ("set", False)]
+
+
+def test_clearing_the_timeline_unticks_the_steps(learner: LabLearner):
+    learner.client.post(PRESET_URL.format(language="en"))
+    learner.do("visit")
+    response = learner.client.post("/en/lab/timeline/clear/", headers={"HX-Request": "true"})
+    html = response.content.decode()
+    assert (
+        'id="preset-checklist" aria-label="Steps" data-testid="checklist" hx-swap-oob="true"'
+        in html
+    )
+    assert 'data-done="true"' not in html
+
+
+def test_without_a_preset_there_is_no_checklist(learner: LabLearner):
+    learner.do("visit")
+    assert learner.state()["checklist"] == []
+    assert "preset-checklist" not in learner.client.get("/en/lab/").content.decode()
+
+
+@pytest.mark.parametrize("language", ["en", "uz"])
+def test_every_preset_has_steps_to_tick_in_both_languages(language):
+    from django.utils import translation
+
+    for source in read_lesson_sources():
+        for preset in source.presets:
+            with translation.override(language):
+                steps = preset_checklist(preset.text[language]["steps"], [])
+            assert steps, f"{source.slug}/{preset.slug} names no lab button in its steps"
+            assert all(step.action in ACTIONS and not step.done for step in steps)
