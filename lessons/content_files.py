@@ -16,7 +16,8 @@ followed by the Markdown body. Beside them:
 - `glossary.toml`: the terms it teaches (`[[term]]` with `en`, `uz`,
   `en_definition`, `uz_definition`);
 - `exercises.toml`: its exercises (`[[exercise]]` with `slug`, `kind` "lab"
-  and the `check` that decides it, or "question" and the index of the right
+  and the `check` that decides it (and, optionally, the `preset` that sets
+  the lab up for it), or "question" and the index of the right
   `answer`; `[exercise.en]` / `[exercise.uz]` hold `goal`, `hints` (a list),
   `solution`, `explanation`, and for a question its `choices`).
 """
@@ -73,12 +74,14 @@ class ExerciseSource:
     choices: dict[str, list[str]]
     answer: str
     text: dict[str, dict[str, str]]  # language -> goal/hints/solution/explanation
+    preset: str = ""  # the slug of the lesson's preset that sets the lab up for it
 
     def field_values(self) -> dict[str, object]:
         plain = {
             "order": self.order,
             "kind": self.kind,
             "check_name": self.check_name,
+            "preset_slug": self.preset,
             "choices": self.choices,
             "answer": self.answer,
         }
@@ -269,7 +272,12 @@ def parse_exercises(path: Path, languages: list[str]) -> tuple[ExerciseSource, .
             missing = [language for language in languages if not text[language]["explanation"]]
             if missing:
                 raise ContentError(f"{where}: a question needs an explanation in {missing}.")
-        exercises.append(ExerciseSource(slug, order, kind, check_name, choices, answer, text))
+        preset = raw.get("preset", "") if kind == "lab" else ""
+        if not isinstance(preset, str):
+            raise ContentError(f"{where}: preset must be the slug of one of the lesson's presets.")
+        exercises.append(
+            ExerciseSource(slug, order, kind, check_name, choices, answer, text, preset)
+        )
     return tuple(exercises)
 
 
@@ -290,6 +298,15 @@ def read_lesson_sources(content_dir: Path = CONTENT_DIR) -> list[LessonSource]:
                 raise ContentError(f"{path}: missing; every lesson needs one file per language.")
             front, body[language] = parse_lesson_file(path)
             title[language], summary[language] = front["title"], front["summary"]
+        presets = parse_presets(lesson_dir / "presets.toml", languages)
+        exercises = parse_exercises(lesson_dir / "exercises.toml", languages)
+        preset_slugs = {preset.slug for preset in presets}
+        for exercise in exercises:
+            if exercise.preset and exercise.preset not in preset_slugs:
+                raise ContentError(
+                    f"{lesson_dir / 'exercises.toml'}: exercise {exercise.slug!r} names the preset "
+                    f"{exercise.preset!r}, which is not in presets.toml."
+                )
         sources.append(
             LessonSource(
                 slug=match["slug"],
@@ -297,9 +314,9 @@ def read_lesson_sources(content_dir: Path = CONTENT_DIR) -> list[LessonSource]:
                 title=title,
                 summary=summary,
                 body=body,
-                presets=parse_presets(lesson_dir / "presets.toml", languages),
+                presets=presets,
                 terms=parse_glossary(lesson_dir / "glossary.toml", languages),
-                exercises=parse_exercises(lesson_dir / "exercises.toml", languages),
+                exercises=exercises,
             )
         )
     orders = [source.order for source in sources]

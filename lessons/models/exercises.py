@@ -24,6 +24,8 @@ class Exercise(models.Model):
     order = models.PositiveSmallIntegerField(default=0)
     kind = models.CharField(max_length=10, choices=Kind.choices)
     check_name = models.CharField(max_length=80, blank=True)
+    # The lesson's lab preset that sets the lab up for a lab exercise, offered after a failed check.
+    preset_slug = models.SlugField(max_length=60, blank=True)
     choices = models.JSONField(default=list, blank=True)
     answer = models.CharField(max_length=200, blank=True)
     goal = models.TextField(_("goal"))

@@ -344,3 +344,30 @@ def test_a_new_resume_code_also_ends_the_devices_that_came_in_with_the_old_one(l
     assert signed_cookie_lesson_line(1) in phone.client.get("/en/").content.decode()
     assert signed_cookie_lesson_line(1) in learner.client.get("/en/").content.decode()
     assert signed_cookie_lesson_line(0) in stranger.client.get("/en/").content.decode()
+
+
+# --- A failed check offers the lab set up for the exercise ---------------------------
+
+
+def test_a_failed_lab_check_offers_the_exercises_preset(learner):
+    box = check(learner, "cookie-flags", "scope-cookie-to-shop")
+    assert "Not yet." in box
+    form = re.search(r'<form method="post" class="exercise__preset" action="([^"]+)"', box)
+    assert form and form.group(1) == "/en/lab/try/cookie-flags/path-shop/"
+    # The offer opens the lab with that preset.
+    response = learner.client.post(form.group(1))
+    assert response.status_code == 302
+    assert learner.state()["settings"]["SESSION_COOKIE_PATH"] == "/lab/shop/"
+    # Inside the lab, with that very preset open, the exercise does not offer it again.
+    lab = learner.client.get("/en/lab/").content.decode()
+    assert 'id="exercise-scope-cookie-to-shop"' in lab
+    assert 'data-testid="exercise-preset"' not in lab
+
+
+def test_every_lab_exercise_but_one_names_its_preset():
+    lab_exercises = Exercise.objects.filter(kind=Exercise.Kind.LAB)
+    without = sorted(lab_exercises.filter(preset_slug="").values_list("slug", flat=True))
+    # Lesson 12 has no cache-engine preset to start from.
+    assert without == ["cache-expires-itself"]
+    for exercise in lab_exercises.exclude(preset_slug="").select_related("lesson"):
+        assert exercise.lesson.presets.filter(slug=exercise.preset_slug).exists(), exercise.slug

@@ -121,3 +121,19 @@ def test_two_lessons_with_one_order_are_refused(tmp_path):
     write_lesson(tmp_path, "1-second")
     with pytest.raises(CommandError, match="share the order"):
         load(content_dir=tmp_path)
+
+
+@pytest.mark.django_db
+def test_an_exercise_naming_a_preset_its_lesson_lacks_is_refused(tmp_path):
+    import shutil
+
+    from lessons.content_files import CONTENT_DIR
+
+    lesson_dir = shutil.copytree(CONTENT_DIR / "01-what-a-session-is", tmp_path / "01-lesson")
+    exercises = lesson_dir / "exercises.toml"
+    text = exercises.read_text(encoding="utf-8")
+    assert 'preset = "no-cookie-until-changed"' in text
+    exercises.write_text(text.replace('"no-cookie-until-changed"', '"nowhere"'), encoding="utf-8")
+    with pytest.raises(CommandError, match="names the preset 'nowhere'"):
+        load(content_dir=tmp_path)
+    assert not Lesson.objects.exists()
