@@ -6,6 +6,7 @@ store, the timeline and messages in the active language.
 """
 
 from dataclasses import asdict
+from datetime import datetime
 from typing import Any
 
 from lessons.engines import ENGINES, engine_name_of
@@ -154,6 +155,25 @@ def with_story(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return entries
 
 
+def timeline_events(entries: list[dict[str, Any]], saves: list[dict]) -> list[dict[str, Any]]:
+    """The lab requests and the settings saves between them, newest first.
+
+    A save older than the oldest request shown is left out when the list of
+    requests is cut at TIMELINE_SHOWN: it would sit beside requests not shown.
+    """
+    requests = [
+        {**entry, "kind": "request", "number": len(entries) - index}
+        for index, entry in enumerate(entries)
+    ]
+    events = [{**save, "kind": "settings"} for save in saves]
+    if len(entries) >= TIMELINE_SHOWN:
+        oldest = datetime.fromisoformat(entries[-1]["at"])
+        events = [event for event in events if datetime.fromisoformat(event["at"]) > oldest]
+    return sorted(
+        requests + events, key=lambda event: datetime.fromisoformat(event["at"]), reverse=True
+    )
+
+
 def lab_panels_for(
     learner: Learner | None,
     config: LabConfig,
@@ -189,6 +209,8 @@ def lab_panels_for(
         "changes": {"cookie": sorted(cookie_changed), "store": sorted(store_changed)},
         "before": values_before(previous, cookie_changed, store_changed),
         "timeline": entries,
+        # The requests with the settings saves between them, for the timeline panel.
+        "events": timeline_events(entries, config.settings_saves),
         # The open preset's "Do", step by step, ticked as the learner goes.
         "checklist": [asdict(step) for step in preset_checklist(config.preset.steps, entries)]
         if config.preset

@@ -1,5 +1,5 @@
-"""What the lab's views do besides running a request: reset, presets, the page's report of
-document.cookie, and the signed origin the cross-site page talks back to."""
+"""What the lab's views do besides running a request: settings saves as timeline events,
+reset, presets, the page's report of document.cookie, and the signed origin the cross-site page talks back to."""
 
 import re
 from urllib.parse import urlencode
@@ -8,9 +8,10 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from lessons.lab.limits import safe_text
+from lessons.lab.panels import TIMELINE_SHOWN, settings_changed
 from lessons.learners import lab_config_for
 from lessons.models import LabConfig, LabObservation, LabPreset, Learner
 
@@ -20,10 +21,25 @@ EXCHANGE_ID = re.compile(r"[0-9]{1,18}")
 DOCUMENT_COOKIE_CHARS = 8192
 
 
+def remember_settings_save(
+    config: LabConfig, before: dict[str, object], *, reset: bool = False
+) -> None:
+    """Add a save of `config` to its `settings_saves` (the caller saves the config): what
+    changed since `before`, the settings as they were. A save that changes nothing is no event."""
+    changes = settings_changed({"settings": config.session_settings()}, {"settings": before})
+    if changes or reset:
+        event = {"at": timezone.now().isoformat(), "reset": reset, "changes": changes}
+        config.settings_saves = [*config.settings_saves, event][-TIMELINE_SHOWN:]
+
+
 def reset_lab(learner: Learner) -> LabConfig:
-    """Every lab setting back to Django's default."""
+    """Every lab setting back to Django's default (an event in the timeline)."""
+    previous = lab_config_for(learner)
     LabConfig.objects.filter(learner=learner).delete()
-    return LabConfig.objects.create(learner=learner)
+    config = LabConfig(learner=learner, settings_saves=previous.settings_saves)
+    remember_settings_save(config, previous.session_settings(), reset=True)
+    config.save()
+    return config
 
 
 def apply_preset(learner: Learner, preset: LabPreset) -> LabConfig:
@@ -39,6 +55,10 @@ def apply_preset(learner: Learner, preset: LabPreset) -> LabConfig:
 def clear_timeline(learner: Learner) -> int:
     """Forget the learner's recorded lab requests (the timeline); nothing else changes."""
     deleted, _details = learner.lab_exchanges.all().delete()
+    config = lab_config_for(learner)
+    if config.settings_saves:
+        config.settings_saves = []
+        config.save(update_fields=["settings_saves"])
     return deleted
 
 

@@ -27,6 +27,7 @@ from lessons.lab.services import (
     cross_site_origin_for,
     cross_site_page_url,
     record_observation,
+    remember_settings_save,
     reset_lab,
     signed_lab_origin,
 )
@@ -131,9 +132,11 @@ def lab_settings(request: HtmxHttpRequest) -> HttpResponse:
     """Save the learner's lab settings; errors are shown beside their fields, input kept."""
     learner = learner_for(request)
     config = lab_config_for(learner)
+    before = config.session_settings()
     form = LabSettingsForm(request.POST, instance=config, host=request.get_host())
     saved = form.is_valid()
     if saved:
+        remember_settings_save(config, before)  # an event in the timeline
         form.save()
         form = LabSettingsForm(instance=config, host=request.get_host())
     if not request.htmx:

@@ -69,6 +69,9 @@ class LabConfig(models.Model):
         "LabPreset", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     updated_at = models.DateTimeField(auto_now=True)
+    # The learner's recent saves, oldest first, shown among the requests in the
+    # timeline: [{"at": ISO time, "reset": bool, "changes": [{name, before, now}]}].
+    settings_saves = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("lab settings")

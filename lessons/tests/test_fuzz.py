@@ -270,7 +270,7 @@ def lab_action(draw):
 
 @st.composite
 def lab_reads(draw):
-    kind = draw(st.sampled_from(["page", "state", "observe", "reset", "measure-free"]))
+    kind = draw(st.sampled_from(["page", "state", "observe", "reset", "clear", "measure-free"]))
     lang = draw(st.sampled_from(["en", "uz"]))
     if kind == "page":
         return FuzzRequest("GET", f"/{lang}/lab/?panel={quote(draw(FUZZ_TEXT))}",
@@ -283,6 +283,9 @@ def lab_reads(draw):
         return FuzzRequest("POST", f"/{lang}/lab/observe/", data)
     if kind == "reset":
         return FuzzRequest("POST", f"/{lang}/lab/reset/", htmx=draw(st.booleans()))
+    if kind == "clear":
+        return FuzzRequest("POST", f"/{lang}/lab/timeline/clear/?x={quote(draw(FUZZ_TEXT))}",
+                           {"x": draw(FUZZ_TEXT)}, htmx=draw(st.booleans()))  # fmt: skip
     return FuzzRequest("POST", f"/{lang}/lab/cross-site/")
 
 

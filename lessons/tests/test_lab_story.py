@@ -1,6 +1,8 @@
 """What just happened, in words, on every engine; the timeline says which engine and which
 settings changed, and can be cleared."""
 
+import re
+
 import pytest
 
 from lessons.engines import ENGINES
@@ -99,3 +101,50 @@ def test_the_timeline_can_be_cleared_and_nothing_else_changes(learner):
     learner.do("get", key="cart")
     assert learner.cookie() == key, "the session itself is untouched"
     assert learner.state()["latest"]["result"]["value"] == [1]
+
+
+# --- Settings saves are events of the timeline --------------------------------------
+
+
+def _timeline(learner) -> list[dict]:
+    return learner.state()["events"]
+
+
+def test_a_settings_save_is_an_event_between_requests(learner):
+    learner.do("set", key="cart", value='["apple"]')
+    learner.configure(engine="file", cookie_httponly=False)
+    learner.do("get", key="cart")
+    newest, save, oldest = _timeline(learner)
+    assert (newest["kind"], save["kind"], oldest["kind"]) == ("request", "settings", "request")
+    assert {change["name"]: change["now"] for change in save["changes"]} == {
+        "SESSION_ENGINE": "django.contrib.sessions.backends.file",
+        "SESSION_COOKIE_HTTPONLY": False,
+    }
+    assert (newest["number"], oldest["number"]) == (2, 1)
+    html = learner.client.get("/en/lab/").content.decode()
+    event = re.search(
+        r'<li class="timeline__save" data-testid="timeline-save">.*?</li>', html, re.S
+    )
+    assert event and "Settings saved" in event.group(0)
+    assert "<code>SESSION_COOKIE_HTTPONLY</code> True → False" in event.group(0)
+
+
+def test_a_save_that_changes_nothing_is_no_event_but_a_reset_is(learner):
+    learner.configure()  # Django's defaults again
+    assert _timeline(learner) == []
+    learner.client.post("/en/lab/reset/")
+    (reset,) = _timeline(learner)
+    assert reset["reset"] is True and reset["changes"] == []
+    uz = learner.client.get("/uz/lab/").content.decode()
+    assert "Sozlamalar Django standart qiymatlariga qaytarildi" in uz
+
+
+def test_clearing_the_timeline_forgets_the_saves_too(learner):
+    learner.configure(cookie_age="600")
+    learner.client.post("/en/lab/timeline/clear/")
+    assert _timeline(learner) == []
+
+
+def test_refused_settings_are_no_event(learner):
+    learner.client.post("/en/lab/settings/", {"engine": "db", "cookie_age": "-5"})
+    assert _timeline(learner) == []
