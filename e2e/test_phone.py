@@ -31,3 +31,20 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, live_lessons,
             wide[path] = width
     context.close()
     assert wide == {}, f"these pages are wider than the phone: {wide}"
+
+
+def test_diagram_text_stays_readable_on_a_phone(browser, live_server, live_lessons):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/en/lessons/what-a-session-is/")
+    diagram = page.locator(".diagram-link img").first
+    diagram.scroll_into_view_if_needed()
+    # The diagrams are drawn with 14-unit text on a 760-780-unit-wide canvas.
+    drawn_width = diagram.evaluate("img => img.getBoundingClientRect().width")
+    canvas_width = diagram.evaluate("img => img.naturalWidth")
+    assert 14 * drawn_width / canvas_width >= 10, (drawn_width, canvas_width)
+    # It scrolls inside its own box; the page itself does not.
+    box = page.locator(".diagram-link").first
+    assert box.evaluate("link => link.scrollWidth > link.clientWidth")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    context.close()
