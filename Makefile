@@ -11,7 +11,7 @@ PORT ?= 8000
 export DJANGO_DEBUG ?= 1
 
 .PHONY: run test setup setup-test system-packages system-packages-test messages \
-        compile-messages migrate lessons unit e2e fuzz bench load lighthouse lint format clean
+        compile-messages migrate lessons unit e2e fuzz bench load lighthouse screenshots lint format clean
 
 run: setup ## Set everything up and serve http://127.0.0.1:8000/
 	@echo
@@ -101,6 +101,9 @@ lighthouse: setup ## Lighthouse scores of the lesson and lab pages (accessibilit
 	@test -x var/lighthouse/node_modules/.bin/lighthouse || \
 		npm install --silent --no-audit --no-fund --prefix var/lighthouse lighthouse@$(LIGHTHOUSE_VERSION)
 	$(BIN)/python scripts/lighthouse.py $(if $(URL),--url $(URL))
+
+screenshots: setup-test ## Photograph the lab for docs/screenshots/ (laptop and phone, both languages, light and dark)
+	$(BIN)/python scripts/screenshots.py $(if $(URL),--url $(URL))
 
 bench: setup ## Measure the lab against bare Django, engine by engine
 	$(BIN)/python manage.py bench_lab

@@ -1,0 +1,68 @@
+"""Screenshots of the lab for docs/screenshots/: a laptop and a phone, light and dark, both
+languages, each taken right after a learner pressed "Set a key" on a fresh lab.
+
+    scripts/screenshots.py                   start the site on a free port and photograph it
+    scripts/screenshots.py --url URL         photograph a site already running at URL
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from local_site import ROOT, start_site
+from playwright.sync_api import expect, sync_playwright
+
+OUT = ROOT / "docs" / "screenshots"
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SIZES = {"laptop": (1280, 800), "phone": (390, 844)}
+LANGUAGES = ("en", "uz")
+SCHEMES = ("light", "dark")
+
+
+def photograph(url: str) -> list[Path]:
+    written = []
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM)
+        for device, (width, height) in SIZES.items():
+            for language in LANGUAGES:
+                for scheme in SCHEMES:
+                    context = browser.new_context(
+                        viewport={"width": width, "height": height},
+                        color_scheme=scheme,
+                        is_mobile=device == "phone",
+                        has_touch=device == "phone",
+                    )
+                    page = context.new_page()
+                    page.goto(f"{url}/{language}/lab/")
+                    with page.expect_response(lambda r: "/lab/run/" in r.url):
+                        page.locator("#lab-actions button[value=set]").click()
+                    expect(page.locator("#document-cookie")).not_to_have_text("—")
+                    path = OUT / f"lab-{device}-{language}-{scheme}.png"
+                    page.screenshot(path=path)
+                    written.append(path)
+                    context.close()
+        browser.close()
+    return written
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--url", help="a running site (default: start one)")
+    url = parser.parse_args().url
+    server = None
+    if not url:
+        server, url = start_site()
+    OUT.mkdir(parents=True, exist_ok=True)
+    try:
+        for path in photograph(url.rstrip("/")):
+            print(path.relative_to(ROOT))
+    finally:
+        if server is not None:
+            server.terminate()
+            server.wait(timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
