@@ -102,7 +102,7 @@ lighthouse: setup ## Lighthouse scores of the lesson and lab pages (accessibilit
 		npm install --silent --no-audit --no-fund --prefix var/lighthouse lighthouse@$(LIGHTHOUSE_VERSION)
 	$(BIN)/python scripts/lighthouse.py $(if $(URL),--url $(URL))
 
-screenshots: setup-test ## Photograph the lab for docs/screenshots/ (laptop and phone, both languages, light and dark)
+screenshots: setup setup-test ## Photograph the lab for docs/screenshots/ (laptop and phone, both languages, light and dark)
 	$(BIN)/python scripts/screenshots.py $(if $(URL),--url $(URL))
 
 bench: setup ## Measure the lab against bare Django, engine by engine

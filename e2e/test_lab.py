@@ -73,9 +73,14 @@ def test_expire_at_browser_close_gives_a_session_cookie(page: Page, live_server)
     save_settings(page, expire_at_browser_close=True)
     run(page, "set", key="cart", value="[2]")
     assert lab_cookie(page)["expires"] == -1, "a browser-session cookie has no expiry"
-    set_cookie = page.get_by_test_id("set-cookie")
-    expect(set_cookie).not_to_contain_text("Max-Age")
-    expect(set_cookie).not_to_contain_text("expires")
+    raw = page.get_by_test_id("set-cookie-raw")
+    expect(raw).not_to_contain_text("Max-Age")
+    expect(raw).not_to_contain_text("expires")
+    # The chips say Max-Age went away, and what it was.
+    gone = page.get_by_test_id("set-cookie").locator("[data-attribute=max-age]")
+    expect(gone).to_have_class(re.compile("cookie-attributes__removed"))
+    expect(gone).to_contain_text("1209600")
+    expect(page.get_by_test_id("set-cookie").locator("[data-attribute=expires]")).to_have_count(0)
 
 
 def test_a_five_second_cookie_stops_coming_back_and_the_panel_says_why(page: Page, live_server):

@@ -41,7 +41,7 @@ def test_diagram_text_stays_readable_on_a_phone(browser, live_server, live_lesso
     diagram.scroll_into_view_if_needed()
     # The diagrams are drawn with 14-unit text on a 760-780-unit-wide canvas.
     drawn_width = diagram.evaluate("img => img.getBoundingClientRect().width")
-    canvas_width = diagram.evaluate("img => img.naturalWidth")
+    canvas_width = int(diagram.get_attribute("width"))  # the viewBox's width
     assert 14 * drawn_width / canvas_width >= 10, (drawn_width, canvas_width)
     # It scrolls inside its own box; the page itself does not.
     box = page.locator(".diagram-link").first

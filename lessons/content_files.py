@@ -272,7 +272,9 @@ def parse_exercises(path: Path, languages: list[str]) -> tuple[ExerciseSource, .
             missing = [language for language in languages if not text[language]["explanation"]]
             if missing:
                 raise ContentError(f"{where}: a question needs an explanation in {missing}.")
-        preset = raw.get("preset", "") if kind == "lab" else ""
+        preset = raw.get("preset", "")
+        if preset and kind != "lab":
+            raise ContentError(f"{where}: only a lab exercise can name a preset.")
         if not isinstance(preset, str):
             raise ContentError(f"{where}: preset must be the slug of one of the lesson's presets.")
         exercises.append(

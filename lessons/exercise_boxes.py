@@ -1,12 +1,13 @@
 """An exercise as its box shows it, for every page that shows exercises (a lesson, the lab
-under a preset, the box swapped after Check): the learner's progress, and whether the
-worked solution is shown, decided here so no template asks the database."""
+under a preset, the box swapped after Check): the learner's progress, whether the worked
+solution is shown, and whether a failed lab check offers the exercise's preset, decided
+here so no template asks the database."""
 
 from dataclasses import dataclass
 
 from django.conf import settings
 
-from lessons.models import Exercise, ExerciseProgress, Learner, Lesson
+from lessons.models import Exercise, ExerciseProgress, LabPreset, Learner, Lesson
 
 
 def solutions_allowed(learner: Learner | None) -> bool:
@@ -33,15 +34,40 @@ class ExerciseBox:
     exercise: Exercise
     progress: ExerciseProgress | None
     solution_shown: bool
+    # After a failed check: offer to set the lab up with the exercise's preset.
+    offer_preset: bool = False
 
 
-def exercise_box(learner: Learner, exercise: Exercise, progress: ExerciseProgress) -> ExerciseBox:
+def preset_offered(
+    exercise: Exercise, progress: ExerciseProgress | None, open_preset: LabPreset | None
+) -> bool:
+    """A lab exercise not yet done, with a preset of its own that the lab does not have open."""
+    return bool(
+        exercise.preset_slug
+        and (progress is None or progress.passed_at is None)
+        and not (
+            open_preset is not None
+            and open_preset.lesson_id == exercise.lesson_id
+            and open_preset.slug == exercise.preset_slug
+        )
+    )
+
+
+def exercise_box(
+    learner: Learner,
+    exercise: Exercise,
+    progress: ExerciseProgress,
+    open_preset: LabPreset | None = None,
+) -> ExerciseBox:
     shown = solution_earned(progress) and solutions_allowed(learner)
-    return ExerciseBox(exercise, progress, shown)
+    return ExerciseBox(exercise, progress, shown, preset_offered(exercise, progress, open_preset))
 
 
-def exercises_with_progress(learner: Learner | None, lesson: Lesson) -> list[ExerciseBox]:
-    """A lesson's exercises with this learner's progress, in three queries at most."""
+def exercises_with_progress(
+    learner: Learner | None, lesson: Lesson, open_preset: LabPreset | None = None
+) -> list[ExerciseBox]:
+    """A lesson's exercises with this learner's progress, in three queries at most.
+    `open_preset` is the preset the learner's lab has open, where the caller knows it."""
     exercises = list(lesson.exercises.all())
     progress = {}
     if learner is not None:
@@ -54,7 +80,7 @@ def exercises_with_progress(learner: Learner | None, lesson: Lesson) -> list[Exe
     boxes = []
     for exercise in exercises:
         exercise.lesson = lesson  # the box links to its lesson: no query per exercise
-        boxes.append(
-            ExerciseBox(exercise, progress.get(exercise.id), allowed and exercise.id in earned)
-        )
+        mine = progress.get(exercise.id)
+        offer = preset_offered(exercise, mine, open_preset)
+        boxes.append(ExerciseBox(exercise, mine, allowed and exercise.id in earned, offer))
     return boxes

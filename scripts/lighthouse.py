@@ -32,7 +32,7 @@ PAGES = (
 LANGUAGES = ("en", "uz")
 
 
-def audit(url: str, attempts: int = 3) -> dict[str, int]:
+def audit(url: str, attempts: int = 3) -> dict[str, float | None]:
     """One page's scores; a run Lighthouse itself could not trace is tried again."""
     for attempt in range(1, attempts + 1):
         try:
@@ -43,7 +43,7 @@ def audit(url: str, attempts: int = 3) -> dict[str, int]:
     raise AssertionError("unreachable")
 
 
-def audit_once(url: str) -> dict[str, int]:
+def audit_once(url: str) -> dict[str, float | None]:
     with tempfile.NamedTemporaryFile(suffix=".json") as report:
         subprocess.run(
             [
@@ -60,7 +60,13 @@ def audit_once(url: str) -> dict[str, int]:
             timeout=300,
         )
         categories = json.loads(Path(report.name).read_text())["categories"]
-    return {name: round(categories[name]["score"] * 100) for name in CATEGORIES}
+    # Lighthouse gives no score (None) for a category it could not measure.
+    return {name: categories[name]["score"] for name in CATEGORIES}
+
+
+def shown(score: float | None) -> str:
+    """A score as Lighthouse shows it (0-100), cut down, never rounded up to 100."""
+    return "—" if score is None else str(int(score * 100))
 
 
 def main() -> int:
@@ -84,8 +90,8 @@ def main() -> int:
     width = max(len(path) for path, _scores in rows)
     print(f"\n{'page':<{width}}  " + "  ".join(f"{name:>14}" for name in CATEGORIES))
     for path, scores in rows:
-        print(f"{path:<{width}}  " + "  ".join(f"{scores[name]:>14}" for name in CATEGORIES))
-    below = [path for path, scores in rows if scores["accessibility"] < 100]
+        print(f"{path:<{width}}  " + "  ".join(f"{shown(scores[name]):>14}" for name in CATEGORIES))
+    below = [path for path, scores in rows if scores["accessibility"] != 1]
     if below:
         print(f"\naccessibility below 100: {', '.join(below)}")
         return 1

@@ -40,5 +40,10 @@ def start_site() -> tuple[subprocess.Popen, str]:
         stderr=subprocess.DEVNULL,
     )
     url = f"http://{address}"
-    wait_until_up(f"{url}/en/")
+    try:
+        wait_until_up(f"{url}/en/")
+    except BaseException:
+        server.terminate()
+        server.wait(timeout=30)
+        raise
     return server, url

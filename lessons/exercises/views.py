@@ -20,6 +20,7 @@ from lessons.htmx import HtmxHttpRequest
 from lessons.learners import (
     ResumeRefused,
     existing_learner,
+    lab_config_for,
     learner_for,
     renew_resume_code,
     resume_code_for,
@@ -40,11 +41,13 @@ def _answer(request: HtmxHttpRequest, exercise: Exercise, learner, verdict=None)
     """The exercise box for htmx; without JavaScript, back to the lesson at the exercise."""
     if not request.htmx:
         return redirect(f"{exercise.lesson.get_absolute_url()}#exercise-{exercise.slug}")
-    box = exercise_box(learner, exercise, progress_for(learner, exercise))
+    open_preset = lab_config_for(learner).preset if exercise.preset_slug else None
+    box = exercise_box(learner, exercise, progress_for(learner, exercise), open_preset)
     context = {
         "exercise": exercise,
         "progress": box.progress,
         "solution_shown": box.solution_shown,
+        "offer_preset": box.offer_preset,
         "verdict": verdict,
     }
     return render(request, EXERCISE_TEMPLATE, context)

@@ -7,7 +7,10 @@ store, the timeline and messages in the active language.
 
 from dataclasses import asdict
 from datetime import datetime
+from itertools import pairwise
 from typing import Any
+
+from django.conf import settings
 
 from lessons.engines import ENGINES, engine_name_of
 from lessons.lab.checklist import preset_checklist
@@ -155,23 +158,40 @@ def with_story(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return entries
 
 
-def timeline_events(entries: list[dict[str, Any]], saves: list[dict]) -> list[dict[str, Any]]:
+def actions_since(learner: Learner | None, timeline: list[LabExchange]) -> list[str]:
+    """The actions of every request the timeline keeps, newest first; asked for only when
+    the ones at hand (more than TIMELINE_SHOWN whenever there are more) may not be all."""
+    if learner is None or len(timeline) <= TIMELINE_SHOWN:
+        return [exchange.action for exchange in timeline]
+    return list(
+        learner.lab_exchanges.values_list("action", flat=True)[: settings.LAB_TIMELINE_LENGTH]
+    )
+
+
+def timeline_events(
+    entries: list[dict[str, Any]], saves: list[dict], cut: bool
+) -> list[dict[str, Any]]:
     """The lab requests and the settings saves between them, newest first.
 
     A save older than the oldest request shown is left out when the list of
-    requests is cut at TIMELINE_SHOWN: it would sit beside requests not shown.
+    requests is `cut` at TIMELINE_SHOWN: it would sit beside requests not shown.
+    A request right after a save only names the settings it changed (`after_save`).
     """
     requests = [
-        {**entry, "kind": "request", "number": len(entries) - index}
+        {**entry, "kind": "request", "number": len(entries) - index, "after_save": False}
         for index, entry in enumerate(entries)
     ]
     events = [{**save, "kind": "settings"} for save in saves]
-    if len(entries) >= TIMELINE_SHOWN:
+    if cut:
         oldest = datetime.fromisoformat(entries[-1]["at"])
         events = [event for event in events if datetime.fromisoformat(event["at"]) > oldest]
-    return sorted(
+    merged = sorted(
         requests + events, key=lambda event: datetime.fromisoformat(event["at"]), reverse=True
     )
+    for event, older in pairwise(merged):
+        # The save right before a request says old → new; the request only names them.
+        event["after_save"] = event["kind"] == "request" and older["kind"] == "settings"
+    return merged
 
 
 def lab_panels_for(
@@ -187,7 +207,8 @@ def lab_panels_for(
     that has them already: a lab request's LabRun.
     """
     if timeline is None:
-        timeline = list(learner.lab_exchanges.all()[:TIMELINE_SHOWN]) if learner else []
+        # One more than shown: whether the list is cut.
+        timeline = list(learner.lab_exchanges.all()[: TIMELINE_SHOWN + 1]) if learner else []
     recent = timeline[:TIMELINE_SHOWN]
     latest = recent[0] if recent else None
     previous = recent[1] if len(recent) > 1 else None
@@ -210,9 +231,14 @@ def lab_panels_for(
         "before": values_before(previous, cookie_changed, store_changed),
         "timeline": entries,
         # The requests with the settings saves between them, for the timeline panel.
-        "events": timeline_events(entries, config.settings_saves),
+        "events": timeline_events(
+            entries, config.settings_saves, cut=len(timeline) > TIMELINE_SHOWN
+        ),
         # The open preset's "Do", step by step, ticked as the learner goes.
-        "checklist": [asdict(step) for step in preset_checklist(config.preset.steps, entries)]
+        "checklist": [
+            asdict(step)
+            for step in preset_checklist(config.preset.steps, actions_since(learner, timeline))
+        ]
         if config.preset
         else [],
     }

@@ -53,7 +53,8 @@ def apply_preset(learner: Learner, preset: LabPreset) -> LabConfig:
 
 
 def clear_timeline(learner: Learner) -> int:
-    """Forget the learner's recorded lab requests (the timeline); nothing else changes."""
+    """Forget the learner's recorded lab requests and settings saves (the timeline); the
+    settings and the sessions themselves stay as they are."""
     deleted, _details = learner.lab_exchanges.all().delete()
     config = lab_config_for(learner)
     if config.settings_saves:

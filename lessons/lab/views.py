@@ -98,7 +98,9 @@ def _lab_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) 
     }
     if config.preset is not None:
         # The lesson's exercises right under its instructions: check without leaving the lab.
-        context["exercises"] = exercises_with_progress(learner, config.preset.lesson)
+        context["exercises"] = exercises_with_progress(
+            learner, config.preset.lesson, open_preset=config.preset
+        )
     if "form" not in context:
         context["form"] = SimpleLazyObject(
             lambda: LabSettingsForm(instance=config, host=request.get_host())

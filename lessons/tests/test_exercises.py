@@ -358,10 +358,16 @@ def test_a_failed_lab_check_offers_the_exercises_preset(learner):
     response = learner.client.post(form.group(1))
     assert response.status_code == 302
     assert learner.state()["settings"]["SESSION_COOKIE_PATH"] == "/lab/shop/"
-    # Inside the lab, with that very preset open, the exercise does not offer it again.
+    # With that very preset open, the exercise does not offer it again: not in the lab,
+    # not after Check (in the lab or in the lesson), which would wipe the timeline.
     lab = learner.client.get("/en/lab/").content.decode()
     assert 'id="exercise-scope-cookie-to-shop"' in lab
     assert 'data-testid="exercise-preset"' not in lab
+    box = check(learner, "cookie-flags", "scope-cookie-to-shop")
+    assert "Not yet." in box and 'data-testid="exercise-preset"' not in box
+    # Another preset open: the offer is back.
+    learner.client.post("/en/lab/try/cookie-flags/httponly-off/")
+    assert 'data-testid="exercise-preset"' in check(learner, "cookie-flags", "scope-cookie-to-shop")
 
 
 def test_every_lab_exercise_but_one_names_its_preset():

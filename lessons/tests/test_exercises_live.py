@@ -57,3 +57,19 @@ def test_solved_is_said_in_uzbek_too(learner):
     _with_preset(learner)
     learner.do("set", key="cart", value='["apple"]', language="uz")
     assert "Yechildi:" in learner.do("read", language="uz").html
+
+
+def test_the_result_is_announced_in_a_live_region_that_stays(learner):
+    _with_preset(learner)
+    page = learner.client.get("/en/lab/").content.decode()
+    region = '<div id="lab-announce" class="visually-hidden" role="status" aria-live="polite"'
+    assert page.count(region) == 1
+    learner.do("set", key="cart", value='["apple"]')
+    read = learner.do("read").html
+    # Filled out of band: the element on the page stays, its words change.
+    announced = read.split('<div id="lab-announce" hx-swap-oob="innerHTML">', 1)[1].split("</div>")[
+        0
+    ]
+    assert announced.startswith("Solved: ")
+    assert "Django did not save the session" in announced or "Nothing was sent" in announced
+    assert "aria-live" not in read.split('<div id="lab-announce"', 1)[0]

@@ -316,3 +316,16 @@ def test_removing_from_the_cache_on_another_engine_explains_itself(learner):
     learner.do("set", key="cart", value="[1]")
     learner.do("evict_cache")
     assert learner.state()["latest"]["result"]["error"] == "This engine keeps nothing in the cache."
+
+
+def test_an_attribute_a_setting_took_away_is_shown_removed(learner):
+    learner.do("set", key="cart", value="[1]")
+    learner.configure(cookie_httponly=False)
+    html = learner.do("set", key="cart", value="[2]").html
+    removed = re.search(
+        r'<div class="changed cookie-attributes__removed" data-attribute="httponly">.*?</div>',
+        html,
+        re.S,
+    )
+    assert removed, "HttpOnly went away: the panel says so"
+    assert "removed" in removed.group(0) and "was" in removed.group(0)

@@ -6,7 +6,8 @@ import pytest
 
 from lessons.content_files import read_lesson_sources
 from lessons.lab.actions import ACTIONS
-from lessons.lab.checklist import preset_checklist
+from lessons.lab.checklist import CROSS_SITE, preset_checklist, step_actions
+from lessons.lab.panels import TIMELINE_SHOWN
 from lessons.tests.lab_helpers import LabLearner
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("lessons")]
@@ -67,13 +68,50 @@ def test_without_a_preset_there_is_no_checklist(learner: LabLearner):
     assert "preset-checklist" not in learner.client.get("/en/lab/").content.decode()
 
 
+# Bold words in a preset's steps that are not lab buttons: the settings form and the path choice.
+NOT_STEPS = {"en": {"Settings", "Send to"}, "uz": {"Sozlamalar", "Qayerga yuborish"}}
+
+
 @pytest.mark.parametrize("language", ["en", "uz"])
-def test_every_preset_has_steps_to_tick_in_both_languages(language):
+def test_every_button_a_preset_names_is_a_step_in_both_languages(language):
     from django.utils import translation
 
     for source in read_lesson_sources():
         for preset in source.presets:
+            text = preset.text[language]["steps"]
             with translation.override(language):
-                steps = preset_checklist(preset.text[language]["steps"], [])
-            assert steps, f"{source.slug}/{preset.slug} names no lab button in its steps"
-            assert all(step.action in ACTIONS and not step.done for step in steps)
+                steps = preset_checklist(text, [])
+                buttons = step_actions()
+            where = f"{source.slug}/{preset.slug}"
+            assert steps, f"{where} names no lab button in its steps"
+            assert all(step.action in ACTIONS or step.action == CROSS_SITE for step in steps)
+            unknown = set(re.findall(r"\*\*(.+?)\*\*", text)) - set(buttons) - NOT_STEPS[language]
+            assert unknown == set(), f"{where}: {unknown} are neither buttons nor settings"
+
+
+def test_a_request_from_the_cross_site_page_ticks_its_step():
+    steps = preset_checklist(
+        "Press **Set a key**, then **Open the cross-site page** and follow its link.",
+        ["cross_site_link", "set"],
+    )
+    assert [(step.action, step.done) for step in steps] == [("set", True), (CROSS_SITE, True)]
+    assert not preset_checklist("**Open the cross-site page**", ["visit"])[0].done
+
+
+def test_steps_stay_ticked_after_more_requests_than_the_timeline_shows(learner: LabLearner):
+    learner.client.post(PRESET_URL.format(language="en"))
+    for action in ("visit", "read"):
+        learner.do(action)
+    learner.do("set", key="cart", value='["apple"]')
+    for _ in range(TIMELINE_SHOWN + 2):
+        learner.do("get", key="cart")
+    assert all(done for _action, done in _ticks(learner.state()))
+    page = learner.client.get("/en/lab/").content.decode()
+    assert page.count("checklist__step--done") == 3
+
+
+def test_a_reset_takes_the_preset_away(learner: LabLearner):
+    learner.client.post(PRESET_URL.format(language="en"))
+    response = learner.client.post("/en/lab/reset/", headers={"HX-Request": "true"})
+    assert '<div id="preset-banner" hx-swap-oob="delete"></div>' in response.content.decode()
+    assert learner.state()["checklist"] == []

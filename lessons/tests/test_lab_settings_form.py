@@ -64,7 +64,9 @@ def test_back_to_the_lesson_returns_to_the_presets_own_step(learner):
     lesson = learner.client.get(link.split("#")[0]).content.decode()
     assert 'id="try-path-shop"' in lesson
     # The banner can be folded away: a details element, open at first.
-    assert re.search(r'<details class="preset-banner" open data-testid="preset-banner"', html)
+    assert re.search(
+        r'<details class="preset-banner" id="preset-banner" open data-testid="preset-banner"', html
+    )
 
 
 def test_changed_marks_are_also_said_in_words(learner):

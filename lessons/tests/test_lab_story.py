@@ -121,6 +121,12 @@ def test_a_settings_save_is_an_event_between_requests(learner):
         "SESSION_COOKIE_HTTPONLY": False,
     }
     assert (newest["number"], oldest["number"]) == (2, 1)
+    # The save says old → new; the request after it only names the settings.
+    assert newest["after_save"] is True and oldest["after_save"] is False
+    assert [change["name"] for change in newest["settings_changed"]] == [
+        "SESSION_COOKIE_HTTPONLY",
+        "SESSION_ENGINE",
+    ]
     html = learner.client.get("/en/lab/").content.decode()
     event = re.search(
         r'<li class="timeline__save" data-testid="timeline-save">.*?</li>', html, re.S
