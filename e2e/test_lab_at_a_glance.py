@@ -16,10 +16,14 @@ def _inside_viewport(page, locator, height: int) -> bool:
 
 @pytest.mark.parametrize("language", ["en", "uz"])
 @pytest.mark.parametrize("preset", [None, "what-a-session-is/no-cookie-until-changed"])
+@pytest.mark.parametrize(
+    "size", [(1280, 800), (1366, 768), (1920, 1080)], ids=lambda s: "x".join(map(str, s))
+)
 def test_cause_and_effect_are_in_view_after_set_a_key(
-    browser, live_server, live_lessons, language, preset
+    browser, live_server, live_lessons, language, preset, size
 ):
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    width, height = size
+    context = browser.new_context(viewport={"width": width, "height": height})
     page = context.new_page()
     if preset:
         page.goto(f"{live_server.url}/{language}/lessons/{preset.split('/')[0]}/")
@@ -49,7 +53,7 @@ def test_cause_and_effect_are_in_view_after_set_a_key(
     outside = {
         name: locator.bounding_box()
         for name, locator in in_view.items()
-        if not _inside_viewport(page, locator, 800)
+        if not _inside_viewport(page, locator, height)
     }
     assert outside == {}, f"outside the first screen: {outside}"
     context.close()
