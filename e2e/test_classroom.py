@@ -8,17 +8,21 @@ from playwright.sync_api import Page, expect
 PASSWORD = "a-long-enough-instructor-password"
 
 
-def test_a_class_from_creation_to_a_live_dashboard(page: Page, browser, live_server, live_lessons):
+def create_classroom(page: Page, base_url: str, name: str = "Group 11-B") -> str:
+    """An instructor logs in (in English) and creates a classroom; its join code."""
     get_user_model().objects.create_user("teacher", password=PASSWORD, is_staff=True)
-    base = live_server.url
-
-    page.goto(f"{base}/en/instructor/")
+    page.goto(f"{base_url}/en/instructor/")
     page.get_by_label("User name").fill("teacher")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Name").fill("Group 11-B")
+    page.get_by_label("Name").fill(name)
     page.get_by_role("button", name="Create").click()
-    code = page.get_by_test_id("join-code").inner_text()
+    return page.get_by_test_id("join-code").inner_text()
+
+
+def test_a_class_from_creation_to_a_live_dashboard(page: Page, browser, live_server, live_lessons):
+    base = live_server.url
+    code = create_classroom(page, base)
     expect(page.get_by_test_id("dashboard-grid")).to_contain_text("No learner has joined yet")
 
     learners = []

@@ -2,6 +2,8 @@
 
 from playwright.sync_api import Page, expect
 
+from e2e.test_classroom import create_classroom
+
 
 def _press(page: Page, locator) -> None:
     locator.focus()
@@ -36,18 +38,8 @@ def test_a_lab_action_keeps_the_focus_on_its_button(page: Page, live_server):
 def test_the_dashboard_refresh_keeps_the_focus_and_the_scroll(
     page: Page, browser, live_server, live_lessons
 ):
-    from django.contrib.auth import get_user_model
-
-    password = "a-long-enough-instructor-password"
-    get_user_model().objects.create_user("teacher", password=password, is_staff=True)
     page.set_viewport_size({"width": 800, "height": 700})
-    page.goto(f"{live_server.url}/en/instructor/")
-    page.get_by_label("User name").fill("teacher")
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    page.get_by_label("Name").fill("Group 11-B")
-    page.get_by_role("button", name="Create").click()
-    code = page.get_by_test_id("join-code").inner_text()
+    code = create_classroom(page, live_server.url)
 
     learner_context = browser.new_context()
     learner = learner_context.new_page()

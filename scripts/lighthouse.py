@@ -16,7 +16,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from local_site import start_site
+from local_site import site
 
 ROOT = Path(__file__).resolve().parent.parent
 LIGHTHOUSE = ROOT / "var" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
@@ -72,20 +72,12 @@ def shown(score: float | None) -> str:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running site (default: start one)")
-    url = parser.parse_args().url
-    server = None
-    if not url:
-        server, url = start_site()
-    try:
-        rows = []
-        for language in LANGUAGES:
-            for page in PAGES:
-                path = page.format(lang=language)
-                rows.append((path, audit(url.rstrip("/") + path)))
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
+    with site(parser.parse_args().url) as url:
+        rows = [
+            (page.format(lang=language), audit(url + page.format(lang=language)))
+            for language in LANGUAGES
+            for page in PAGES
+        ]
 
     width = max(len(path) for path, _scores in rows)
     print(f"\n{'page':<{width}}  " + "  ".join(f"{name:>14}" for name in CATEGORIES))

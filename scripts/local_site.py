@@ -5,6 +5,8 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -47,3 +49,17 @@ def start_site() -> tuple[subprocess.Popen, str]:
         server.wait(timeout=30)
         raise
     return server, url
+
+
+@contextmanager
+def site(url: str | None) -> Iterator[str]:
+    """The site at `url`, or, without one, the development server started for the while."""
+    if url:
+        yield url.rstrip("/")
+        return
+    server, started = start_site()
+    try:
+        yield started
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

@@ -10,7 +10,7 @@ import os
 import sys
 from pathlib import Path
 
-from local_site import ROOT, start_site
+from local_site import ROOT, site
 from playwright.sync_api import expect, sync_playwright
 
 OUT = ROOT / "docs" / "screenshots"
@@ -49,18 +49,10 @@ def photograph(url: str) -> list[Path]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--url", help="a running site (default: start one)")
-    url = parser.parse_args().url
-    server = None
-    if not url:
-        server, url = start_site()
     OUT.mkdir(parents=True, exist_ok=True)
-    try:
-        for path in photograph(url.rstrip("/")):
+    with site(parser.parse_args().url) as url:
+        for path in photograph(url):
             print(path.relative_to(ROOT))
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait(timeout=30)
     return 0
 
 

@@ -158,10 +158,12 @@ def with_story(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return entries
 
 
-def actions_since(learner: Learner | None, timeline: list[LabExchange]) -> list[str]:
+def actions_since(
+    learner: Learner | None, timeline: list[LabExchange], complete: bool
+) -> list[str]:
     """The actions of every request the timeline keeps, newest first; asked for only when
-    the ones at hand (more than TIMELINE_SHOWN whenever there are more) may not be all."""
-    if learner is None or len(timeline) <= TIMELINE_SHOWN:
+    the exchanges at hand are not all of them."""
+    if learner is None or complete:
         return [exchange.action for exchange in timeline]
     return list(
         learner.lab_exchanges.values_list("action", flat=True)[: settings.LAB_TIMELINE_LENGTH]
@@ -199,16 +201,19 @@ def lab_panels_for(
     config: LabConfig,
     timeline: list[LabExchange] | None = None,
     session_settings: dict[str, Any] | None = None,
+    timeline_complete: bool = False,
 ) -> dict[str, Any]:
     """Everything the cookie, store and timeline panels show, as plain data.
 
     `learner` is None for a visitor who has not sent a lab request yet.
-    `timeline` (newest first) and `session_settings` are given by a caller
+    `timeline` (newest first, more than TIMELINE_SHOWN when there are more),
+    whether it is all of them, and `session_settings` are given by a caller
     that has them already: a lab request's LabRun.
     """
     if timeline is None:
         # One more than shown: whether the list is cut.
         timeline = list(learner.lab_exchanges.all()[: TIMELINE_SHOWN + 1]) if learner else []
+        timeline_complete = len(timeline) <= TIMELINE_SHOWN
     recent = timeline[:TIMELINE_SHOWN]
     latest = recent[0] if recent else None
     previous = recent[1] if len(recent) > 1 else None
@@ -237,7 +242,9 @@ def lab_panels_for(
         # The open preset's "Do", step by step, ticked as the learner goes.
         "checklist": [
             asdict(step)
-            for step in preset_checklist(config.preset.steps, actions_since(learner, timeline))
+            for step in preset_checklist(
+                config.preset.steps, actions_since(learner, timeline, timeline_complete)
+            )
         ]
         if config.preset
         else [],

@@ -36,7 +36,7 @@ from lessons.models import LabConfig, LabExchange, Learner
 logger = logging.getLogger(__name__)
 # How far back explaining looks, for the lab cookie the browser was last given
 # (reads send none); the panels draw the first TIMELINE_SHOWN of them.
-EARLIER_EXCHANGES = max(20, TIMELINE_SHOWN)
+EARLIER_EXCHANGES = max(20, TIMELINE_SHOWN + 1)
 
 
 @dataclass
@@ -49,8 +49,14 @@ class LabRun:
 
     @property
     def timeline(self) -> list[LabExchange]:
-        """Newest first, as the panels draw it, without reading the timeline again."""
-        return [self.exchange, *self.earlier][:TIMELINE_SHOWN]
+        """Newest first, without reading the timeline again; the panels draw the first
+        TIMELINE_SHOWN and know from the rest whether the list is cut."""
+        return [self.exchange, *self.earlier]
+
+    @property
+    def timeline_complete(self) -> bool:
+        """Whether `timeline` holds every exchange the learner has (fewer than were asked for)."""
+        return len(self.earlier) < EARLIER_EXCHANGES
 
     @property
     def session_settings(self) -> dict[str, Any]:

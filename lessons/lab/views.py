@@ -153,10 +153,18 @@ def lab_settings(request: HtmxHttpRequest) -> HttpResponse:
 def lab_reset(request: HtmxHttpRequest) -> HttpResponse:
     """Put every lab setting back to Django's default."""
     learner = learner_for(request)
+    preset_closed = lab_config_for(learner).preset_id is not None
     config = reset_lab(learner)
     if not request.htmx:
         return redirect(reverse("lessons:lab"))
-    context = _lab_context(request, learner, config, settings_saved=True, settings_reset=True)
+    context = _lab_context(
+        request,
+        learner,
+        config,
+        settings_saved=True,
+        settings_reset=True,
+        preset_closed=preset_closed,
+    )
     return render(request, LAB_TEMPLATE + "#settings-swap", context)
 
 
@@ -201,7 +209,9 @@ def lab_action(request: HtmxHttpRequest) -> HttpResponse:
         solved = solved_by(learner, config, run)
         response = run.response
         if request.htmx:
-            panels = lab_panels_for(learner, config, run.timeline, run.session_settings)
+            panels = lab_panels_for(
+                learner, config, run.timeline, run.session_settings, run.timeline_complete
+            )
             context = {
                 "config": config,
                 "panels": panels,

@@ -365,6 +365,8 @@ def test_a_failed_lab_check_offers_the_exercises_preset(learner):
     assert 'data-testid="exercise-preset"' not in lab
     box = check(learner, "cookie-flags", "scope-cookie-to-shop")
     assert "Not yet." in box and 'data-testid="exercise-preset"' not in box
+    lesson = learner.client.get("/en/lessons/cookie-flags/").content.decode()
+    assert "Last check:" in lesson and 'data-testid="exercise-preset"' not in lesson
     # Another preset open: the offer is back.
     learner.client.post("/en/lab/try/cookie-flags/httponly-off/")
     assert 'data-testid="exercise-preset"' in check(learner, "cookie-flags", "scope-cookie-to-shop")

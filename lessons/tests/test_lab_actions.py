@@ -328,4 +328,5 @@ def test_an_attribute_a_setting_took_away_is_shown_removed(learner):
         re.S,
     )
     assert removed, "HttpOnly went away: the panel says so"
-    assert "removed" in removed.group(0) and "was" in removed.group(0)
+    assert re.search(r"<dd>\s*removed", removed.group(0)), removed.group(0)
+    assert "was" in removed.group(0) and "(set)" in removed.group(0)
