@@ -26,10 +26,12 @@ class Step:
     done: bool
 
 
-def step_actions() -> dict[str, str]:
-    """Each button a preset's steps may name, in the active language, and its action."""
+def step_actions(cross_site: bool = True) -> dict[str, str]:
+    """Each button a preset's steps may name, in the active language, and its action
+    (the cross-site page's link only where this lab offers that page)."""
     by_label = {str(action.label): name for name, action in ACTIONS.items()}
-    by_label[gettext("Open the cross-site page")] = CROSS_SITE
+    if cross_site:
+        by_label[gettext("Open the cross-site page")] = CROSS_SITE
     return by_label
 
 
@@ -37,9 +39,11 @@ def _is(ran: str, action: str) -> bool:
     return ran == action or (action == CROSS_SITE and ran.startswith("cross_site_"))
 
 
-def preset_checklist(steps_text: str, actions_newest_first: list[str]) -> list[Step]:
+def preset_checklist(
+    steps_text: str, actions_newest_first: list[str], cross_site: bool = True
+) -> list[Step]:
     """The buttons `steps_text` names, each ticked if the learner ran it in turn."""
-    by_label = step_actions()
+    by_label = step_actions(cross_site)
     wanted = [(by_label[label], label) for label in BOLD.findall(steps_text) if label in by_label]
     ran = list(reversed(actions_newest_first))
     steps, position = [], 0

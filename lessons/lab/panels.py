@@ -202,13 +202,15 @@ def lab_panels_for(
     timeline: list[LabExchange] | None = None,
     session_settings: dict[str, Any] | None = None,
     timeline_complete: bool = False,
+    cross_site: bool = True,
 ) -> dict[str, Any]:
     """Everything the cookie, store and timeline panels show, as plain data.
 
     `learner` is None for a visitor who has not sent a lab request yet.
     `timeline` (newest first, more than TIMELINE_SHOWN when there are more),
     whether it is all of them, and `session_settings` are given by a caller
-    that has them already: a lab request's LabRun.
+    that has them already: a lab request's LabRun. `cross_site` says whether
+    this lab offers the cross-site page (a step of some presets).
     """
     if timeline is None:
         # One more than shown: whether the list is cut.
@@ -243,7 +245,9 @@ def lab_panels_for(
         "checklist": [
             asdict(step)
             for step in preset_checklist(
-                config.preset.steps, actions_since(learner, timeline, timeline_complete)
+                config.preset.steps,
+                actions_since(learner, timeline, timeline_complete),
+                cross_site=cross_site,
             )
         ]
         if config.preset

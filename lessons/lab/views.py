@@ -67,9 +67,10 @@ FIELD_DEFAULTS = {name: django_default_display(name) for name in LabSettingsForm
 ACTION_INPUT_NAMES = ("key", "value", "seconds")
 
 
-def _panels_context(learner, config: LabConfig, **extra) -> dict:
+def _panels_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) -> dict:
     """What the "panels" partial needs: the body of every lab action's response."""
-    panels = lab_panels_for(learner, config)
+    cross_site = cross_site_origin_for(request) is not None
+    panels = lab_panels_for(learner, config, cross_site=cross_site)
     return {"config": config, "panels": panels, "action_input_names": ACTION_INPUT_NAMES, **extra}
 
 
@@ -82,7 +83,7 @@ def memcached_status() -> dict:
 def _lab_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) -> dict:
     """What the whole lab page needs; the settings form only where a partial shows it."""
     context = {
-        **_panels_context(learner, config, **extra),
+        **_panels_context(request, learner, config, **extra),
         "engine": ENGINES[config.engine],
         "field_defaults": FIELD_DEFAULTS,
         "action_groups": [
@@ -178,7 +179,9 @@ def lab_clear_timeline(request: HtmxHttpRequest) -> HttpResponse:
         return redirect(reverse("lessons:lab"))
     config = lab_config_for(learner)
     return render(
-        request, LAB_TEMPLATE + "#panels", _panels_context(learner, config, out_of_band=True)
+        request,
+        LAB_TEMPLATE + "#panels",
+        _panels_context(request, learner, config, out_of_band=True),
     )
 
 
@@ -210,7 +213,12 @@ def lab_action(request: HtmxHttpRequest) -> HttpResponse:
         response = run.response
         if request.htmx:
             panels = lab_panels_for(
-                learner, config, run.timeline, run.session_settings, run.timeline_complete
+                learner,
+                config,
+                run.timeline,
+                run.session_settings,
+                run.timeline_complete,
+                cross_site=cross_site_origin_for(request) is not None,
             )
             context = {
                 "config": config,
@@ -262,7 +270,8 @@ def lab_state(request: HtmxHttpRequest) -> JsonResponse:
     """Every panel's data as JSON: settings, latest exchange, changes, store, timeline."""
     learner = existing_learner(request)
     config = lab_config_for(learner)
-    return JsonResponse(lab_panels_for(learner, config), json_dumps_params={"ensure_ascii": False})
+    panels = lab_panels_for(learner, config, cross_site=cross_site_origin_for(request) is not None)
+    return JsonResponse(panels, json_dumps_params={"ensure_ascii": False})
 
 
 @require_POST

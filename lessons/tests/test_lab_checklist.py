@@ -96,6 +96,17 @@ def test_a_request_from_the_cross_site_page_ticks_its_step():
     )
     assert [(step.action, step.done) for step in steps] == [("set", True), (CROSS_SITE, True)]
     assert not preset_checklist("**Open the cross-site page**", ["visit"])[0].done
+    # Where the lab offers no cross-site page, there is no such step to tick.
+    assert preset_checklist("**Open the cross-site page**", [], cross_site=False) == []
+
+
+@pytest.mark.django_db
+def test_the_cross_site_step_shows_only_where_the_lab_offers_that_page(learner: LabLearner):
+    learner.client.post("/en/lab/try/cookie-flags/samesite-lax/")
+    local = learner.client.get("/en/lab/state.json", HTTP_HOST="127.0.0.1").json()["checklist"]
+    assert CROSS_SITE in [step["action"] for step in local]
+    elsewhere = learner.client.get("/en/lab/state.json", HTTP_HOST="[::1]").json()["checklist"]
+    assert elsewhere and CROSS_SITE not in [step["action"] for step in elsewhere]
 
 
 def test_steps_stay_ticked_after_more_requests_than_the_timeline_shows(learner: LabLearner):
