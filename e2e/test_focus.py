@@ -9,6 +9,11 @@ def _press(page: Page, locator) -> None:
     locator.focus()
     with page.expect_response(lambda r: r.request.method == "POST"):
         page.keyboard.press("Enter")
+    # htmx has swapped the answer in and set its forms up (the settle step) before
+    # the next key: a key pressed within those milliseconds would submit a bare form.
+    page.wait_for_function(
+        "() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling')"
+    )
 
 
 def test_check_answer_and_hint_keep_the_focus(page: Page, live_server, live_lessons):
