@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 
 from lessons.codes import normalize_code, random_code
-from lessons.models import LabConfig, LabExchange, LabPreset, Learner
+from lessons.models import LabConfig, LabExchange, Learner
 from lessons.throttles import Brake, client_address
 
 SESSION_LEARNER_KEY = "learner"
@@ -93,14 +93,6 @@ def lab_config_for(learner: Learner | None) -> LabConfig:
         return learner.lab_config
     except LabConfig.DoesNotExist:
         return LabConfig(learner=learner)
-
-
-def open_preset_of(learner: Learner | None) -> LabPreset | None:
-    """The preset the learner's lab has open, if any, in one query."""
-    if learner is None:
-        return None
-    config = LabConfig.objects.select_related("preset").filter(learner=learner).first()
-    return config.preset if config else None
 
 
 RESUME_CODE_LENGTH = 8

@@ -17,7 +17,7 @@ from lessons.engines import ENGINE_BY_PATH
 from lessons.exercise_boxes import exercises_with_progress
 from lessons.exercises.progress import course_progress, course_totals
 from lessons.htmx import HtmxHttpRequest
-from lessons.learners import existing_learner, open_preset_of
+from lessons.learners import existing_learner, lab_config_for
 from lessons.markdown_rendering import focusable_code
 from lessons.models import GlossaryTerm, Lesson
 from lessons.search import MAX_QUERY_LENGTH, normalize_query, search_lessons
@@ -56,7 +56,7 @@ def lesson_detail(request: HtmxHttpRequest, slug: str) -> HttpResponse:
     learner = existing_learner(request)
     context = {
         "lesson": lesson,
-        "exercises": exercises_with_progress(learner, lesson, open_preset_of(learner)),
+        "exercises": exercises_with_progress(learner, lesson, lab_config_for(learner).preset),
         "previous_lesson": Lesson.objects.filter(order__lt=lesson.order).order_by("-order").first(),
         "next_lesson": Lesson.objects.filter(order__gt=lesson.order).order_by("order").first(),
     }

@@ -20,8 +20,8 @@ from lessons.htmx import HtmxHttpRequest
 from lessons.learners import (
     ResumeRefused,
     existing_learner,
+    lab_config_for,
     learner_for,
-    open_preset_of,
     renew_resume_code,
     resume_code_for,
     resume_learner,
@@ -41,7 +41,7 @@ def _answer(request: HtmxHttpRequest, exercise: Exercise, learner, verdict=None)
     """The exercise box for htmx; without JavaScript, back to the lesson at the exercise."""
     if not request.htmx:
         return redirect(f"{exercise.lesson.get_absolute_url()}#exercise-{exercise.slug}")
-    open_preset = open_preset_of(learner) if exercise.preset_slug else None
+    open_preset = lab_config_for(learner).preset if exercise.preset_slug else None
     box = exercise_box(learner, exercise, progress_for(learner, exercise), open_preset)
     context = {
         "exercise": exercise,

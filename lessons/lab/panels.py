@@ -137,16 +137,20 @@ def exchange_data(exchange: LabExchange) -> dict[str, Any]:
     }
 
 
-def settings_changed(current: dict[str, Any], previous: dict[str, Any] | None) -> list[dict]:
-    """The lab settings that differ from the request before: name, before, now."""
-    if previous is None:
-        return []
-    before, now = previous.get("settings") or {}, current.get("settings") or {}
+def settings_diff(before: dict[str, Any], now: dict[str, Any]) -> list[dict]:
+    """The lab settings that differ between two snapshots: name, before, now."""
     return [
         {"name": name, "before": before.get(name), "now": now.get(name)}
         for name in sorted(LAB_SETTING_NAMES)
         if name in now and name != "SESSION_FILE_PATH" and before.get(name) != now.get(name)
     ]
+
+
+def settings_changed(current: dict[str, Any], previous: dict[str, Any] | None) -> list[dict]:
+    """The lab settings that differ from the request before."""
+    if previous is None:
+        return []
+    return settings_diff(previous.get("settings") or {}, current.get("settings") or {})
 
 
 def with_story(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from lessons.lab.limits import safe_text
-from lessons.lab.panels import TIMELINE_SHOWN, settings_changed
+from lessons.lab.panels import TIMELINE_SHOWN, settings_diff
 from lessons.learners import lab_config_for
 from lessons.models import LabConfig, LabObservation, LabPreset, Learner
 
@@ -26,7 +26,7 @@ def remember_settings_save(
 ) -> None:
     """Add a save of `config` to its `settings_saves` (the caller saves the config): what
     changed since `before`, the settings as they were. A save that changes nothing is no event."""
-    changes = settings_changed({"settings": config.session_settings()}, {"settings": before})
+    changes = settings_diff(before, config.session_settings())
     if changes or reset:
         event = {"at": timezone.now().isoformat(), "reset": reset, "changes": changes}
         config.settings_saves = [*config.settings_saves, event][-TIMELINE_SHOWN:]

@@ -67,11 +67,30 @@ FIELD_DEFAULTS = {name: django_default_display(name) for name in LabSettingsForm
 ACTION_INPUT_NAMES = ("key", "value", "seconds")
 
 
-def _panels_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) -> dict:
-    """What the "panels" partial needs: the body of every lab action's response."""
-    cross_site = cross_site_origin_for(request) is not None
-    panels = lab_panels_for(learner, config, cross_site=cross_site)
-    return {"config": config, "panels": panels, "action_input_names": ACTION_INPUT_NAMES, **extra}
+def _panels_context(
+    request: HtmxHttpRequest, learner, config: LabConfig, run: LabRun | None = None, **extra
+) -> dict:
+    """What the "panels" partial needs: the body of every lab action's response. After a
+    lab request, its `run` has the timeline and the settings already."""
+    origin = cross_site_origin_for(request)
+    if run is None:
+        panels = lab_panels_for(learner, config, cross_site=origin is not None)
+    else:
+        panels = lab_panels_for(
+            learner,
+            config,
+            run.timeline,
+            run.session_settings,
+            run.timeline_complete,
+            cross_site=origin is not None,
+        )
+    return {
+        "config": config,
+        "panels": panels,
+        "action_input_names": ACTION_INPUT_NAMES,
+        "cross_site_origin": origin,
+        **extra,
+    }
 
 
 def memcached_status() -> dict:
@@ -90,7 +109,6 @@ def _lab_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) 
             (group, [ACTIONS[name] for name in names]) for group, names in ACTION_GROUPS
         ],
         "request_paths": LAB_REQUEST_PATHS,
-        "cross_site_origin": cross_site_origin_for(request),
         "preset": config.preset,
         "preset_settings": config.preset.settings if config.preset else {},
         "inputs": {**DEFAULT_INPUTS, **(config.preset.inputs if config.preset else {})},
@@ -212,22 +230,10 @@ def lab_action(request: HtmxHttpRequest) -> HttpResponse:
         solved = solved_by(learner, config, run)
         response = run.response
         if request.htmx:
-            panels = lab_panels_for(
-                learner,
-                config,
-                run.timeline,
-                run.session_settings,
-                run.timeline_complete,
-                cross_site=cross_site_origin_for(request) is not None,
+            # The preset's checklist and the live region, beside the panels, are swapped too.
+            context = _panels_context(
+                request, learner, config, run, solved=solved, out_of_band=True
             )
-            context = {
-                "config": config,
-                "panels": panels,
-                "solved": solved,
-                "action_input_names": ACTION_INPUT_NAMES,
-                # The preset's checklist, beside the panels, is swapped in too.
-                "out_of_band": True,
-            }
             body = render(request, LAB_TEMPLATE + "#panels", context)
             response.content = body.content
             response["Content-Type"] = body["Content-Type"]
