@@ -78,7 +78,7 @@ def test_uzbek_words_use_modifier_letters_not_ascii_apostrophes(slug):
 def test_each_lesson_has_a_production_box_and_documentation_links(slug):
     source = SOURCES[slug]
     assert source.body["en"].count('!!! production "In production"') == 1
-    assert source.body["uz"].count('!!! production "Ishlab chiqarishda"') == 1
+    assert source.body["uz"].count('!!! production "Real loyihada"') == 1
     for language in ("en", "uz"):
         assert "https://docs.djangoproject.com/en/5.2/" in source.body[language], (slug, language)
 
