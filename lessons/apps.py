@@ -9,7 +9,9 @@ class LessonsConfig(AppConfig):
     verbose_name = _("Lessons")
 
     def ready(self):
-        from django.contrib.auth.signals import user_logged_in
+        from axes import signals as axes_signals
+        from django.contrib.auth import get_user_model
+        from django.contrib.auth.signals import user_logged_in, user_logged_out
 
         from lessons.classroom.session_limits import start_limited_session
         from lessons.exercises.progress import on_lab_request_recorded
@@ -18,5 +20,17 @@ class LessonsConfig(AppConfig):
 
         session_settings.install()
         checks.register(session_settings.check_session_modules)
-        user_logged_in.connect(start_limited_session, dispatch_uid="start_limited_session")
+        # The site's own logins only: the lab logs its demo users in and out inside
+        # lab requests (lab/demo_users.py), where an instructor's session clocks and
+        # django-axes's access log have no place.
+        site_user = get_user_model()
+        user_logged_in.connect(
+            start_limited_session, sender=site_user, dispatch_uid="start_limited_session"
+        )
+        for signal, receiver in (
+            (user_logged_in, axes_signals.handle_user_logged_in),
+            (user_logged_out, axes_signals.handle_user_logged_out),
+        ):
+            signal.disconnect(receiver)
+            signal.connect(receiver, sender=site_user, dispatch_uid=f"axes_{receiver.__name__}")
         lab_request_recorded.connect(on_lab_request_recorded, dispatch_uid="solve_exercises")

@@ -4,6 +4,7 @@ from django.urls import include, path
 from lessons import views
 from lessons.classroom import views as classroom_views
 from lessons.exercises import views as exercise_views
+from lessons.lab import cross_site_views
 from lessons.lab import views as lab_views
 
 app_name = "lessons"
@@ -61,7 +62,7 @@ urlpatterns = [
     path("lab/state.json", lab_views.lab_state, name="lab_state"),
     path("lab/measure/", lab_views.lab_measure, name="lab_measure"),
     path("lab/observe/", lab_views.lab_observe, name="lab_observe"),
-    path("lab/cross-site/", lab_views.lab_open_cross_site, name="lab_open_cross_site"),
+    path("lab/cross-site/", cross_site_views.lab_open_cross_site, name="lab_open_cross_site"),
     path(
         "lab/try/<slug:lesson_slug>/<slug:preset_slug>/",
         lab_views.lab_try_preset,

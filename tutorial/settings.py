@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dj_database_url
 from csp.constants import NONE, SELF
+from django.conf import global_settings
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 from dotenv import load_dotenv
@@ -334,6 +335,12 @@ AXES_VERBOSE = False
 # Environment block (lessons/classroom/session_limits.py applies them).
 
 # --- Passwords --------------------------------------------------------------
+# Django's hashers, and last (so never the default) the lab's cheap one for its demo
+# users, whose passwords are shown on the page (lessons/models/lab_users.py).
+PASSWORD_HASHERS = [
+    *global_settings.PASSWORD_HASHERS,
+    "lessons.models.lab_users.DemoPasswordHasher",
+]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.decorators.http import require_http_methods
 from django.views.i18n import set_language
 
+from lessons.lab import cross_site_views
 from lessons.lab import views as lab_views
 
 urlpatterns = [
@@ -19,8 +20,10 @@ urlpatterns = [
     path("lab/run/", lab_views.lab_action, name="lab_action"),
     path("lab/shop/run/", lab_views.lab_action, name="lab_action_shop"),
     # SameSite: "another site" and the lab address it sends requests to.
-    path("lab/cross-site/<str:token>/", lab_views.lab_cross_site_page, name="lab_cross_site"),
-    path("lab/probe/<str:token>/", lab_views.lab_probe, name="lab_probe"),
+    path(
+        "lab/cross-site/<str:token>/", cross_site_views.lab_cross_site_page, name="lab_cross_site"
+    ),
+    path("lab/probe/<str:token>/", cross_site_views.lab_probe, name="lab_probe"),
 ]
 
 urlpatterns += i18n_patterns(

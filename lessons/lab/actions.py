@@ -6,65 +6,25 @@ Django's own SessionMiddleware, and shows the line of Python it ran.
 
 import datetime
 import json
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from io import StringIO
 from typing import Any
 
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.management import call_command
 from django.utils import timezone
-from django.utils.functional import Promise
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from lessons.lab.action_types import ActionInput, ActionInputError, ActionOutcome, LabAction
 from lessons.lab.limits import ValueRefused, parse_json_value, session_size_problem
+from lessons.lab.login_actions import LOGIN_ACTIONS
+from lessons.models import DEMO_USERNAMES
 from lessons.session_engines.redis_json import SessionStore as RedisJsonSessionStore
 
 # Limits that keep one learner from filling the server (more in limits.py);
 # generous for lessons (a signed cookie past the browser's 4096-byte limit still fits).
 MAX_KEY_LENGTH = 100
 MAX_EXPIRY_SECONDS = 400 * 24 * 60 * 60
-
-
-class ActionInputError(ValueError):
-    """Bad input for an action; `field` names the form field, the message says why."""
-
-    def __init__(self, field_name: str, message: str):
-        super().__init__(message)
-        self.field = field_name
-
-
-@dataclass
-class ActionInput:
-    key: str = ""
-    value: Any = None
-    seconds: int | None = None
-
-    def as_record(self, action: "LabAction") -> dict[str, Any]:
-        """The inputs the action used, as its exchange keeps them for the exercise checks."""
-        return {name: getattr(self, name) for name in action.inputs}
-
-
-@dataclass
-class ActionOutcome:
-    """What the action's Python line gave back, for the learner to see."""
-
-    python: str
-    result: Any = None
-    error: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class LabAction:
-    name: str
-    label: Promise
-    inputs: tuple[str, ...]
-    run: Callable[[SessionBase, ActionInput], ActionOutcome]
-    # Does it mark the session modified? (A save after one that does not is
-    # SESSION_SAVE_EVERY_REQUEST's doing.)
-    modifies: bool = True
 
 
 def _key_literal(key: str) -> str:
@@ -261,6 +221,7 @@ ACTIONS = {
             _evict_from_cache,
             modifies=False,
         ),
+        *LOGIN_ACTIONS,
     )
 }
 
@@ -280,6 +241,11 @@ def parse_action_input(action: LabAction, data: dict[str, str]) -> ActionInput:
             given.value = parse_json_value(data.get("value") or "")
         except ValueRefused as refusal:
             raise ActionInputError("value", str(refusal)) from None
+    if "username" in action.inputs:
+        username = (data.get("username") or "").strip()
+        if username not in DEMO_USERNAMES:
+            raise ActionInputError("username", _("Choose alice or bob."))
+        given.username = username
     if "seconds" in action.inputs:
         raw = (data.get("seconds") or "").strip()
         try:

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from django.contrib.sessions.exceptions import SessionInterrupted
+from django.core.exceptions import ValidationError
 from pymemcache.exceptions import (
     MemcacheClientError,
     MemcacheServerError,
@@ -30,7 +31,9 @@ from lessons.lab.store import STORE_ERRORS
 from lessons.models import LabConfig
 
 # Actions after which Django holds another key on purpose.
-KEY_CHANGING_ACTIONS = frozenset({"flush", "cycle_key"})
+# login() cycles or flushes, logout() flushes, update_session_auth_hash() cycles (and
+# request.user flushes a session whose password hash is stale: see session_notes).
+KEY_CHANGING_ACTIONS = frozenset({"flush", "cycle_key", "login", "logout", "change_password_keep"})
 
 
 class EarlierExchange(Protocol):
@@ -131,6 +134,7 @@ def session_notes(observation: Observation, config: LabConfig, action_name: str)
     if (
         engine.stores_on_server
         and action_name not in KEY_CHANGING_ACTIONS
+        and not (observation.outcome and observation.outcome.extra.get("logged_out_by_hash"))
         and observation.key_after_run != observation.incoming_key
     ):
         notes.append(new_note(Note.SESSION_NOT_FOUND, cookie=config.cookie_name))
@@ -179,6 +183,9 @@ def failure_note(error: Exception, session_settings: dict[str, Any]) -> tuple[in
     if isinstance(error, SessionInterrupted):
         return 400, new_note(Note.SESSION_INTERRUPTED)
     detail = f"{type(error).__name__}: {error}"
+    if isinstance(error, ValidationError | OverflowError):
+        # get_user() turning a hand-written _auth_user_id into the user model's key.
+        return 500, new_note(Note.USER_ID_INVALID, error=detail[:300])
     if memcached_refused(error):
         return 500, new_note(Note.ENGINE_ERROR, error=detail)
     if isinstance(error, STORE_ERRORS):

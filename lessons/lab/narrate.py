@@ -77,8 +77,78 @@ def _stored_before(previous: dict[str, Any] | None, key: str) -> bool:
     return any((store.get(part) or {}).get("exists") for part in RECORD_PARTS)
 
 
+def _login_sentences(exchange: dict[str, Any]) -> list[str]:
+    """What a login, logout, password change or a move between browsers did, in words."""
+    action = exchange.get("action", "")
+    result = exchange.get("result") or {}
+    if result.get("error"):
+        return []
+    user = result.get("user") or ""
+    login = {
+        "cycle_key": _(
+            "login() gave the session a new key with cycle_key(), keeping any data it held: "
+            "a key anyone knew before the login opens nothing now."
+        ),
+        "flush": _(
+            "login() flushed the session first: it held another user, or a password hash "
+            "that no longer matches, so %(user)s starts with a new, empty session."
+        ),
+        "kept": _("%(user)s was logged in with this session already: login() kept the key."),
+    }
+    if action == "login" and result.get("login") in login:
+        sentences = [login[result["login"]] % {"user": user}]
+        if result.get("csrf_rotated"):
+            sentences.append(
+                _("login() also rotated the CSRF token: a form drawn before it needs the new one.")
+            )
+        return sentences
+    if action == "whoami" and result.get("logged_out_by_hash"):
+        return [
+            _(
+                "The session's _auth_user_hash no longer matches the user's password: "
+                "get_user() flushed the session, and request.user is AnonymousUser."
+            )
+        ]
+    stories = {
+        "naive_login": _(
+            "The user's id went into the session under the same key: whoever knew that key "
+            "before the login is now logged in as %(user)s too. This is the fixation mistake; "
+            "login() calls cycle_key() to prevent it."
+        ),
+        "logout": _("logout() flushed the session: the stored record is gone with the data."),
+        "change_password": _(
+            "The password changed, and with it the hash every session of the user must "
+            "carry: the next request that asks for request.user, from any browser, is "
+            "logged out, this one included."
+        ),
+        "change_password_keep": _(
+            "update_session_auth_hash() gave this session a new key and the new hash: this "
+            "browser stays logged in; every other session of the user is logged out at its "
+            "next request."
+        ),
+        "copy_to_b": _(
+            "Browser B now holds a copy of your session cookie: to Django, its requests are yours."
+        ),
+        "plant_from_b": _(
+            "Your browser now holds Browser B's session cookie, as if a page on a sibling "
+            "subdomain had set it: this Set-Cookie is not Django's. Log in now and see "
+            "whether B is logged in too."
+        ),
+    }
+    story = stories.get(action)
+    return [story % {"user": user}] if story else []
+
+
 def what_happened(exchange: dict[str, Any], previous: dict[str, Any] | None) -> list[str]:
     """A few plain sentences for an exchange as panels.exchange_data gives it."""
+    told = _login_sentences(exchange)
+    if exchange.get("action") == "plant_from_b":
+        return told
+    return told + _session_sentences(exchange, previous)
+
+
+def _session_sentences(exchange: dict[str, Any], previous: dict[str, Any] | None) -> list[str]:
+    """What Django's session machinery did with the response."""
     settings = exchange.get("settings") or {}
     engine_name = engine_name_of(settings)
     cookies = exchange.get("set_cookie") or []

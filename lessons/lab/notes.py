@@ -31,6 +31,8 @@ class Note(StrEnum):
     # Failures a project would turn into an error page.
     SESSION_INTERRUPTED = "session_interrupted"
     ENGINE_ERROR = "engine_error"
+    # django.contrib.auth could not read the user id a hand-written _auth_user_id holds.
+    USER_ID_INVALID = "user_id_invalid"
     REDIS_UNREACHABLE = "redis_unreachable"
     MEMCACHED_UNREACHABLE = "memcached_unreachable"
 
@@ -185,6 +187,14 @@ def note_messages(note: dict[str, Any]) -> list[str]:
         ),
         Note.ENGINE_ERROR: lambda: (
             _("The session engine raised an error: %(error)s") % {"error": note.get("error", "?")}
+        ),
+        Note.USER_ID_INVALID: lambda: (
+            _(
+                "Django's authentication could not read the user id in _auth_user_id "
+                "(%(error)s): a project answers 500 Server Error. Only code that writes "
+                "_auth_user_id by hand can put such a value there; login() never does."
+            )
+            % {"error": note.get("error", "?")}
         ),
         Note.COOKIE_TOO_LARGE: lambda: (
             _(

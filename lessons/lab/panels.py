@@ -116,6 +116,8 @@ def exchange_data(exchange: LabExchange) -> dict[str, Any]:
     return {
         "id": exchange.id,
         "at": exchange.created_at.isoformat(),
+        # "a": the learner's browser; "b": Browser B, simulated by the server.
+        "browser": exchange.browser,
         "action": exchange.action,
         "python": exchange.python,
         "path": exchange.path,
@@ -153,11 +155,19 @@ def settings_changed(current: dict[str, Any], previous: dict[str, Any] | None) -
     return settings_diff(previous.get("settings") or {}, current.get("settings") or {})
 
 
+def previous_in_browser(items: list, index: int, browser_of=lambda item: item.browser):
+    """The item before `items[index]` (newest first) that the same browser sent."""
+    browser = browser_of(items[index])
+    return next((item for item in items[index + 1 :] if browser_of(item) == browser), None)
+
+
 def with_story(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each timeline entry (newest first) with what happened and the settings it changed."""
+    """Each timeline entry (newest first) with what happened and the settings it changed;
+    a request is told against the one before it from the same browser."""
     for index, entry in enumerate(entries):
         previous = entries[index + 1] if index + 1 < len(entries) else None
-        entry["what_happened"] = what_happened(entry, previous)
+        same_browser = previous_in_browser(entries, index, lambda item: item["browser"])
+        entry["what_happened"] = what_happened(entry, same_browser)
         entry["settings_changed"] = settings_changed(entry, previous)
     return entries
 
@@ -222,7 +232,8 @@ def lab_panels_for(
         timeline_complete = len(timeline) <= TIMELINE_SHOWN
     recent = timeline[:TIMELINE_SHOWN]
     latest = recent[0] if recent else None
-    previous = recent[1] if len(recent) > 1 else None
+    # What changed is told against the same browser's request before.
+    previous = previous_in_browser(recent, 0) if recent else None
     entries = with_story([exchange_data(exchange) for exchange in recent])
     cookie_changed: set[str] = set()
     store_changed: set[str] = set()

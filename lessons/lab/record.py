@@ -28,6 +28,7 @@ def record(
     given: ActionInput,
     observation: Observation,
     notes: list[dict[str, Any]],
+    browser: str = LabExchange.Browser.A,
 ) -> LabExchange:
     """Save the exchange (and a key Django just gave this learner), and return it."""
     current_key = observation.current_key
@@ -46,6 +47,7 @@ def record(
     recorded_cookies = [recorded_set_cookie(cookie) for cookie in observation.set_cookies]
     exchange = LabExchange.objects.create(
         learner=learner,
+        browser=browser,
         action=action.name,
         inputs=for_record(given.as_record(action)),
         python=safe_text(outcome.python) if outcome else "",
@@ -63,7 +65,10 @@ def record(
         # A browser never sends back a cookie longer than this, so nothing is lost
         # for comparing what came back with what was sent.
         session_key=safe_text((current_key or "")[:BROWSER_COOKIE_LIMIT], BROWSER_COOKIE_LIMIT),
-        result=for_record({"value": outcome.result, "error": outcome.error} if outcome else None),
+        # With what the action reported besides (who request.user is, how login() went).
+        result=for_record(
+            {"value": outcome.result, "error": outcome.error, **outcome.extra} if outcome else None
+        ),
         notes=for_record(notes),
         store=for_record(observation.store),
     )

@@ -18,11 +18,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
 
 from lessons.engines import ENGINES
 from lessons.lab.actions import ActionInput, ActionOutcome, LabAction
+from lessons.lab.demo_users import LAB_BACKEND, users_of
 from lessons.lab.explain import explain, failure_note
 from lessons.lab.notes import Note
 from lessons.lab.observe import observe, served_from_cache_before
@@ -37,6 +39,8 @@ logger = logging.getLogger(__name__)
 # How far back explaining looks, for the lab cookie the browser was last given
 # (reads send none); the panels draw the first TIMELINE_SHOWN of them.
 EARLIER_EXCHANGES = max(20, TIMELINE_SHOWN + 1)
+# What the site's middleware put on the request for the site's session and user.
+SITE_REQUEST_ATTRIBUTES = ("session", "user", "auser", "_cached_user", "_acached_user")
 
 
 @dataclass
@@ -46,6 +50,7 @@ class LabRun:
     response: HttpResponse
     exchange: LabExchange
     earlier: list[LabExchange]
+    outcome: ActionOutcome | None = None
 
     @property
     def timeline(self) -> list[LabExchange]:
@@ -72,20 +77,30 @@ def run_lab_action(
     action: LabAction,
     given: ActionInput,
     earlier: Sequence[LabExchange] | None = None,
+    browser: str = LabExchange.Browser.A,
 ) -> LabRun:
     """Perform `action` on the learner's lab session, as a real Django request would.
 
     `earlier` is the learner's latest exchanges, newest first, when the
-    caller already has them (see learners.existing_learner).
+    caller already has them (see learners.existing_learner). `browser` says
+    whose request this is: the learner's own browser, or Browser B
+    (browser_b.py builds its request); each is explained against its own past.
     """
     engine = ENGINES[config.engine]
     session_settings = config.session_settings()
     earlier = list(earlier) if earlier is not None else recent_exchanges(learner)
+    earlier_here = [exchange for exchange in earlier if exchange.browser == browser]
 
     lab_request = copy.copy(request)
     lab_request.COOKIES = dict(request.COOKIES)
+    # login() rotates the CSRF token in META: the lab's copy, never the site's request.
+    lab_request.META = dict(request.META)
+    # The site's own user (an instructor's, say) stays with the site's request: the lab's
+    # AuthenticationMiddleware resolves request.user from the lab session alone.
+    for attribute in SITE_REQUEST_ATTRIBUTES:
+        lab_request.__dict__.pop(attribute, None)
     incoming_key = lab_request.COOKIES.get(config.cookie_name)
-    hidden = why_hidden(learner, config, incoming_key, earlier) if incoming_key else None
+    hidden = why_hidden(learner, config, incoming_key, earlier_here) if incoming_key else None
     if hidden:
         del lab_request.COOKIES[config.cookie_name]
         incoming_key = None
@@ -93,9 +108,10 @@ def run_lab_action(
     if engine.uses_files:
         ensure_file_store(session_settings["SESSION_FILE_PATH"])
 
-    response, outcome, failures = respond_through_session_middleware(
-        lab_request, session_settings, action, given
-    )
+    with users_of(learner):
+        response, outcome, failures = respond_through_session_middleware(
+            lab_request, session_settings, action, given
+        )
     observation = observe(
         request,
         lab_request,
@@ -107,9 +123,9 @@ def run_lab_action(
         outcome=outcome,
         failures=failures,
     )
-    notes = explain(observation, earlier, config, action.name)
-    exchange = record(learner, config, action, given, observation, notes)
-    return LabRun(response=response, exchange=exchange, earlier=earlier)
+    notes = explain(observation, earlier_here, config, action.name)
+    exchange = record(learner, config, action, given, observation, notes, browser)
+    return LabRun(response=response, exchange=exchange, earlier=earlier, outcome=outcome)
 
 
 def recent_exchanges(learner: Learner) -> list[LabExchange]:
@@ -128,16 +144,29 @@ def respond_through_session_middleware(
     Runs with `session_settings` for this request only and returns Django's
     response, what the action gave back, and notes for failures a real
     project would turn into an error page (400, 500, Redis down).
+    AuthenticationMiddleware sits inside it, as in a project: `request.user`
+    is resolved only by an action that asks for it (whoami, logout, ...),
+    with the lab's own backend (the caller names the learner: users_of).
     """
     outcome_box: dict[str, ActionOutcome] = {}
 
     def lab_view(inner_request: HttpRequest) -> HttpResponse:
-        outcome_box["outcome"] = action.run(inner_request.session, given)
-        return HttpResponse()
+        target = inner_request if action.takes_request else inner_request.session
+        outcome = outcome_box["outcome"] = action.run(target, given)
+        response = HttpResponse()
+        if planted := outcome.extra.get("plant"):
+            # Not Django's doing: what a page on a sibling subdomain can set.
+            response.set_cookie(
+                session_settings["SESSION_COOKIE_NAME"],
+                planted,
+                path=session_settings["SESSION_COOKIE_PATH"],
+            )
+        return response
 
-    with lab_session_settings(session_settings):
+    with lab_session_settings({**session_settings, "AUTHENTICATION_BACKENDS": [LAB_BACKEND]}):
         try:
-            response, failures = SessionMiddleware(lab_view)(lab_request), []
+            middleware = SessionMiddleware(AuthenticationMiddleware(lab_view))
+            response, failures = middleware(lab_request), []
         except Exception as error:
             # In a project this would be an error page; in the lab it is a
             # result to read, and the rest of the page keeps working.

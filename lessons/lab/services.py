@@ -44,11 +44,12 @@ def reset_lab(learner: Learner) -> LabConfig:
 
 def apply_preset(learner: Learner, preset: LabPreset) -> LabConfig:
     """A lesson's starting point: the preset's settings (Django's defaults for the rest) and
-    an empty timeline. Returns the settings it replaced, whose cookie the browser should drop."""
+    an empty timeline (and Browser B's empty jar). Returns the settings it replaced, whose cookie the browser should drop."""
     previous = lab_config_for(learner)
     LabConfig.objects.filter(learner=learner).delete()
     LabConfig.objects.create(learner=learner, preset=preset, **preset.settings)
     learner.lab_exchanges.all().delete()
+    learner.lab_users.all().delete()  # alice and bob start again with their first passwords
     return previous
 
 
@@ -68,7 +69,8 @@ def record_observation(learner: Learner, exchange_id: str, document_cookie: str)
     once; anything else (another's exchange, a malformed id) is ignored."""
     if not EXCHANGE_ID.fullmatch(exchange_id):
         return False
-    exchange = learner.lab_exchanges.filter(id=int(exchange_id)).first()
+    # Only the learner's own browser has a document.cookie: never Browser B's requests.
+    exchange = learner.lab_exchanges.filter(id=int(exchange_id), browser="a").first()
     if exchange is None:
         return False
     LabObservation.objects.get_or_create(

@@ -7,8 +7,9 @@ rather than an imitation. That code reads `django.conf.settings` directly
 learners use the site at the same time with different settings, so the global
 settings must never change while requests are served.
 
-At start-up, `install()` gives the modules of `django.contrib.sessions` (and
-nothing else) a stand-in for `settings`. The stand-in answers from the
+At start-up, `install()` gives the modules of `django.contrib.sessions` and
+`django.contrib.auth` itself (its `login()`, `get_user()`: for the lab's own
+`AUTHENTICATION_BACKENDS`, lab/demo_users.py) a stand-in for `settings`. The stand-in answers from the
 settings of the lab request running in the current thread or task, set with
 `lab_session_settings(...)` through a context variable, and from the real
 settings otherwise. Outside a lab request (the site's own session, every
@@ -39,6 +40,9 @@ SESSION_MODULES = (
     "django.contrib.sessions.backends.file",
     "django.contrib.sessions.management.commands.clearsessions",
 )
+# django.contrib.auth reads AUTHENTICATION_BACKENDS in get_user(): in a lab request,
+# only the lab's backend, which knows only the learner's demo users.
+AUTH_MODULES = ("django.contrib.auth",)
 
 # The only names a lab request may change; anything else is a programming error.
 LAB_SETTING_NAMES = frozenset(
@@ -55,6 +59,7 @@ LAB_SETTING_NAMES = frozenset(
         "SESSION_SAVE_EVERY_REQUEST",
         "SESSION_CACHE_ALIAS",
         "SESSION_FILE_PATH",
+        "AUTHENTICATION_BACKENDS",
     }
 )
 
@@ -100,7 +105,7 @@ def install() -> None:
     (or already the stand-in): something else replaced it, and the lab would
     quietly run with settings nobody chose.
     """
-    for module_name in SESSION_MODULES:
+    for module_name in (*SESSION_MODULES, *AUTH_MODULES):
         module = import_module(module_name)
         current = getattr(module, "settings", None)
         if current is SESSION_SETTINGS_VIEW:
@@ -154,6 +159,11 @@ def check_session_modules(app_configs=None, **kwargs) -> list[checks.CheckMessag
                 )
             )
     return errors
+
+
+def in_lab_request() -> bool:
+    """Is a lab request running in this thread or task?"""
+    return _active_lab_settings.get() is not None
 
 
 @contextmanager

@@ -184,3 +184,38 @@ def store_sections(store: dict[str, Any] | None) -> list[StoreSection]:
     """The server-side records of a store snapshot, in the order the panel shows them."""
     store = store or {}
     return [SECTIONS[part](store[part]) for part in RECORD_PARTS if store.get(part)]
+
+
+# What django.contrib.auth keeps in a session (django/contrib/auth/__init__.py).
+LOGIN_KEYS = ("_auth_user_id", "_auth_user_backend", "_auth_user_hash")
+
+
+def login_keys(store: dict[str, Any] | None) -> list[StoreRow]:
+    """The login keys the stored session holds, each with what Django does with it."""
+    store = store or {}
+    data: dict = {}
+    for part in RECORD_PARTS:
+        decoded = (store.get(part) or {}).get("decoded")
+        if isinstance(decoded, dict) and decoded:
+            data = decoded
+            break
+    else:
+        payload = (store.get("cookie") or {}).get("payload")
+        data = payload if isinstance(payload, dict) else {}
+    meanings = {
+        "_auth_user_id": _(
+            "the logged-in user's primary key: AuthenticationMiddleware loads request.user "
+            "from it on every request that asks"
+        ),
+        "_auth_user_backend": _(
+            "the authentication backend that logged them in: get_user() asks it for the "
+            "user, and only if it is still in AUTHENTICATION_BACKENDS"
+        ),
+        "_auth_user_hash": _(
+            "an HMAC of the user's password hash: after a password change it no longer "
+            "matches, and get_user() flushes the session"
+        ),
+    }
+    return [
+        StoreRow(key, data[key], "long", remark=meanings[key]) for key in LOGIN_KEYS if key in data
+    ]

@@ -1,39 +1,37 @@
 """The lab's pages: the lab itself, its settings, its actions, and its state as JSON."""
 
-from dataclasses import replace
-
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from lessons.engines import ENGINES
 from lessons.exercise_boxes import exercises_with_progress
 from lessons.htmx import HtmxHttpRequest
-from lessons.lab.actions import ACTIONS, ActionInput, ActionInputError, parse_action_input
+from lessons.lab.actions import ACTIONS, ActionInputError, parse_action_input
+from lessons.lab.browser_b import BETWEEN_BROWSERS, jar_contents, run_in_browser
+from lessons.lab.demo_users import shown_users
 from lessons.lab.forms import LabSettingsForm, django_default_display
 from lessons.lab.measure import ROUNDS as MEASURE_ROUNDS
 from lessons.lab.measure import measure_engines
 from lessons.lab.panels import lab_panels_for
-from lessons.lab.runner import EARLIER_EXCHANGES, LabRun, run_lab_action
+from lessons.lab.runner import EARLIER_EXCHANGES, LabRun
 from lessons.lab.services import (
     apply_preset,
     clear_timeline,
     cross_site_origin_for,
-    cross_site_page_url,
     record_observation,
     remember_settings_save,
     reset_lab,
-    signed_lab_origin,
 )
 from lessons.lab.signals import lab_request_recorded
 from lessons.learners import existing_learner, lab_config_for, learner_for
-from lessons.models import LabConfig, LabPreset, Learner
+from lessons.models import LabConfig, LabExchange, LabPreset
 from lessons.probes import memcached_answers
 
 LAB_TEMPLATE = "lab/lab.html"
@@ -55,16 +53,38 @@ ACTION_GROUPS = (
     ("session", ("clear", "flush", "cycle_key", "visit", "read", "clearsessions", "evict_cache")),
     ("expiry", ("expiry_seconds", "expiry_date", "expiry_zero", "expiry_none")),
 )
+# In a drawer of their own, open once they are in use or a preset names them.
+LOGIN_ACTION_GROUPS = (
+    (
+        "login",
+        ("login", "whoami", "logout", "change_password", "change_password_keep", "naive_login"),
+    ),
+    ("browsers", ("copy_to_b", "plant_from_b")),
+)
+ACTION_GROUP_LABELS = {
+    "data": _("Session data"),
+    "session": _("The whole session"),
+    "expiry": _("Expiry"),
+    "login": _("Logging in"),
+    "browsers": _("Between the two browsers"),
+}
 
 
 # What the request form holds before a preset or the learner changes it.
-DEFAULT_INPUTS = {"key": "cart", "value": '["apple"]', "seconds": 300, "request_path": "/lab/run/"}
+DEFAULT_INPUTS = {
+    "key": "cart",
+    "value": '["apple"]',
+    "seconds": 300,
+    "request_path": "/lab/run/",
+    "username": "alice",
+    "browser": LabExchange.Browser.A,
+}
 # Django's defaults as settings.py would spell them, shown under each field.
 FIELD_DEFAULTS = {name: django_default_display(name) for name in LabSettingsForm.Meta.fields}
 
 
 # The request form's inputs; each input is described by its error message's element.
-ACTION_INPUT_NAMES = ("key", "value", "seconds")
+ACTION_INPUT_NAMES = ("key", "value", "seconds", "username", "browser")
 
 
 def _panels_context(
@@ -87,6 +107,8 @@ def _panels_context(
     return {
         "config": config,
         "panels": panels,
+        "browser_b": jar_contents(config),
+        "demo_users": SimpleLazyObject(lambda: shown_users(learner)),
         "action_input_names": ACTION_INPUT_NAMES,
         "cross_site_origin": origin,
         **extra,
@@ -99,15 +121,39 @@ def memcached_status() -> dict:
     return {"location": location, "reachable": memcached_answers(location)}
 
 
+def _action_groups(groups) -> list:
+    return [
+        (group, ACTION_GROUP_LABELS[group], [ACTIONS[name] for name in names])
+        for group, names in groups
+    ]
+
+
+LOGIN_ACTION_NAMES = frozenset(name for _group, names in LOGIN_ACTION_GROUPS for name in names)
+
+
+def _login_actions_open(config: LabConfig, panels: dict) -> bool:
+    """Open the login drawer when the open preset names its buttons or they are in use."""
+    if config.browser_b_cookies:
+        return True
+    if any(step["action"] in LOGIN_ACTION_NAMES for step in panels["checklist"]):
+        return True
+    return any(
+        entry["action"] in LOGIN_ACTION_NAMES or entry["browser"] == LabExchange.Browser.B
+        for entry in panels["timeline"]
+    )
+
+
 def _lab_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) -> dict:
     """What the whole lab page needs; the settings form only where a partial shows it."""
+    panels_context = _panels_context(request, learner, config, **extra)
     context = {
-        **_panels_context(request, learner, config, **extra),
+        **panels_context,
         "engine": ENGINES[config.engine],
         "field_defaults": FIELD_DEFAULTS,
-        "action_groups": [
-            (group, [ACTIONS[name] for name in names]) for group, names in ACTION_GROUPS
-        ],
+        "action_groups": _action_groups(ACTION_GROUPS),
+        "login_action_groups": _action_groups(LOGIN_ACTION_GROUPS),
+        "login_actions_open": _login_actions_open(config, panels_context["panels"]),
+        "browsers": LabExchange.Browser.choices,
         "request_paths": LAB_REQUEST_PATHS,
         "preset": config.preset,
         "preset_settings": config.preset.settings if config.preset else {},
@@ -222,11 +268,18 @@ def lab_action(request: HtmxHttpRequest) -> HttpResponse:
         action = ACTIONS.get(request.POST.get("action", ""))
         if action is None:
             return _action_refused(request, learner, config, "action", _unknown_action_message())
+        browser = request.POST.get("browser") or LabExchange.Browser.A
+        if browser not in LabExchange.Browser.values:
+            return _action_refused(request, learner, config, "browser", _unknown_browser_message())
+        if browser == LabExchange.Browser.B and action.name in BETWEEN_BROWSERS:
+            return _action_refused(request, learner, config, "browser", _own_browser_message())
         try:
             given = parse_action_input(action, request.POST)
         except ActionInputError as error:
             return _action_refused(request, learner, config, error.field, str(error))
-        run = run_lab_action(request, learner, config, action, given, learner.recent_exchanges)
+        run = run_in_browser(
+            request, learner, config, action, given, browser, learner.recent_exchanges
+        )
         solved = solved_by(learner, config, run)
         response = run.response
         if request.htmx:
@@ -256,6 +309,16 @@ def solved_by(learner, config: LabConfig, run: LabRun) -> list:
 
 def _unknown_action_message() -> str:
     return translation.gettext("There is no such lab action.")
+
+
+def _unknown_browser_message() -> str:
+    return translation.gettext("Send it from your browser or from Browser B.")
+
+
+def _own_browser_message() -> str:
+    return translation.gettext(
+        "This one happens between the two browsers: send it from your own browser."
+    )
 
 
 def _action_refused(
@@ -309,70 +372,6 @@ def lab_measure(request: HtmxHttpRequest) -> HttpResponse:
     if request.htmx:
         return render(request, "lessons/measure_engines.html#results", context)
     return render(request, "lessons/measure_page.html", context)
-
-
-# --- SameSite: a page on another site that sends requests to the lab ---------
-
-# How the cross-site page reaches the lab: each arrives in the timeline.
-CROSS_SITE_WAYS = ("link", "form", "fetch")
-
-
-@require_POST
-def lab_open_cross_site(request: HtmxHttpRequest) -> HttpResponse:
-    """Open the learner's page on "another site" (a POST: it may make this browser a learner)."""
-    url = cross_site_page_url(request, learner_for(request))
-    if url is None:
-        return redirect(reverse("lessons:lab"))
-    return redirect(url)
-
-
-@require_GET
-def lab_cross_site_page(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    """A page of "another site" with a link, a form and a fetch() to the learner's lab."""
-    learner = get_object_or_404(Learner, cross_site_token=token)
-    language = language_or(request.GET.get("lang"), "en")
-    lab_origin = signed_lab_origin(request.GET.get("lab", ""))
-    probe_path = reverse("lab_probe", kwargs={"token": learner.cross_site_token})
-    with translation.override(language):
-        context = {
-            "lab_origin": lab_origin,
-            "probe_url": f"{lab_origin}{probe_path}" if lab_origin else None,
-            "language": language,
-        }
-        response = render(request, "lab/cross_site.html", context)
-    if lab_origin:
-        # The page's form and fetch() go to the lab, on the other origin.
-        response._csp_update = {"form-action": [lab_origin], "connect-src": [lab_origin]}
-    return response
-
-
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def lab_probe(request: HtmxHttpRequest, token: str) -> HttpResponse:
-    """A request from the cross-site page: recorded with the Cookie the browser chose to send.
-
-    It runs the lab's "visit" (the session is not touched), so the timeline
-    shows only whether the browser sent the lab cookie, and why not.
-    """
-    learner = get_object_or_404(
-        Learner.objects.select_related("lab_config__preset__lesson"), cross_site_token=token
-    )
-    config = lab_config_for(learner)
-    way = request.GET.get("via") or request.POST.get("via") or "link"
-    if way not in CROSS_SITE_WAYS:
-        way = "link"
-    action = replace(ACTIONS["visit"], name=f"cross_site_{way}")
-    language = language_or(request.GET.get("lang") or request.POST.get("lang"), "en")
-    with translation.override(language):
-        run = run_lab_action(request, learner, config, action, ActionInput())
-        solved_by(learner, config, run)  # shown when the lab page is next drawn
-        if way == "fetch":
-            run.response.status_code = 204
-            return run.response
-        # A link or a form: land back on the lab, where the timeline shows it.
-        run.response.status_code = 303
-        run.response["Location"] = reverse("lessons:lab")
-        return run.response
 
 
 @require_POST

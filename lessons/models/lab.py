@@ -72,6 +72,9 @@ class LabConfig(models.Model):
     # The learner's recent saves, oldest first, shown among the requests in the
     # timeline: [{"at": ISO time, "reset": bool, "changes": [{name, before, now}]}].
     settings_saves = models.JSONField(default=list, blank=True, editable=False)
+    # Browser B's cookie jar (lab/browser_b.py): the cookies the simulated second
+    # browser holds, as http.cookiejar keeps them.
+    browser_b_cookies = models.JSONField(default=list, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("lab settings")
@@ -128,7 +131,13 @@ class LabSessionKey(models.Model):
 class LabExchange(models.Model):
     """One lab request and its response, as the timeline shows it."""
 
+    class Browser(models.TextChoices):
+        A = "a", _("Your browser")
+        B = "b", _("Browser B")
+
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="lab_exchanges")
+    # Which browser sent it: the learner's own, or Browser B, simulated by the server.
+    browser = models.CharField(max_length=1, choices=Browser, default=Browser.A)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40)
     # What the learner gave the action ({"key": "cart", "value": [...]}), as parsed.

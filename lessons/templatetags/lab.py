@@ -6,7 +6,8 @@ from django import template
 from django.utils.translation import ngettext
 
 from lessons.lab.limits import CUT_NOTE
-from lessons.lab.store_view import StoreSection
+from lessons.lab.store_view import StoreRow, StoreSection
+from lessons.lab.store_view import login_keys as login_keys_of
 from lessons.lab.store_view import store_sections as sections_of
 
 register = template.Library()
@@ -21,6 +22,12 @@ ATTRIBUTE_LABELS = {
     "httponly": "HttpOnly",
     "samesite": "SameSite",
 }
+
+
+@register.filter
+def login_keys(store) -> list[StoreRow]:
+    """The login keys in the stored session, each explained."""
+    return login_keys_of(store)
 
 
 @register.filter

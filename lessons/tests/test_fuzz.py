@@ -163,6 +163,8 @@ ACTIONS_WITH_INPUT = [name for name, action in ACTIONS.items() if action.inputs]
 
 
 LANGUAGES = maybe(FUZZ_TEXT, ["en", "uz"])
+# What django.contrib.auth keeps in a session: a learner may write them by hand.
+AUTH_SESSION_KEYS = ["_auth_user_id", "_auth_user_backend", "_auth_user_hash"]
 ATTRIBUTE_NAMES = ["expires", "Path", "DOMAIN", "max-age", "Secure", "httponly", "SameSite",
                    "version", "Comment", "partitioned"]  # fmt: skip
 ENGINE_NAMES = maybe(FUZZ_TEXT, list(ENGINES))
@@ -255,10 +257,13 @@ def lab_settings(draw):
 def lab_action(draw):
     action = draw(ACTION_NAMES)
     valid = {"action": action, "key": "cart", "value": '["apple"]', "seconds": "300",
-             "language": "en", "request_path": "/lab/run/"}  # fmt: skip
+             "language": "en", "request_path": "/lab/run/", "username": "alice",
+             "browser": "a"}  # fmt: skip
     hostile = {
         "action": ACTION_NAMES,
-        "key": maybe(FUZZ_TEXT, ["cart", "learner", "_auth_user_id", "_session_expiry"]),
+        "key": maybe(FUZZ_TEXT, ["cart", "learner", *AUTH_SESSION_KEYS, "_session_expiry"]),
+        "username": maybe(FUZZ_TEXT, ["alice", "bob", "admin"]),
+        "browser": maybe(FUZZ_TEXT, ["a", "b"]),
         "value": st.one_of(JSON_NASTY, JSON_VALUES, FUZZ_TEXT),
         "seconds": maybe(FUZZ_TEXT, ["1", "300", "34560000", "0"]),
         "language": LANGUAGES,

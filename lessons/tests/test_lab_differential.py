@@ -40,6 +40,8 @@ from typing import Any
 import pytest
 import redis
 from django.conf import global_settings, settings
+from django.contrib.auth import login, logout, update_session_auth_hash
+from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.contrib.sessions.models import Session
 from django.core import signing
@@ -49,7 +51,8 @@ from django.test import Client, RequestFactory, override_settings
 from django.utils import timezone
 from pymemcache.client.base import Client as MemcachedClient
 
-from lessons.models import LabExchange, Learner
+from lessons.lab.demo_users import LAB_BACKEND, demo_user, users_of
+from lessons.models import LabExchange, LabUser, Learner, demo_password
 from lessons.session_engines.redis_json import SessionStore as RedisJsonStore
 from lessons.tests.lab_helpers import cookie_attributes
 
@@ -107,9 +110,12 @@ class Step:
     key: str = ""
     value: Any = None
     seconds: int | None = None
+    username: str = ""
 
     def form_data(self) -> dict[str, str]:
         data = {"action": self.action, "language": "en"}
+        if self.username:
+            data["username"] = self.username
         if self.key:
             data["key"] = self.key
         if self.value is not None:
@@ -153,9 +159,31 @@ SEQUENCES = {
         Step("pop", "theme"),
         Step("visit"),
     ),
+    # Logging in with data, asking who it is, keeping the login over a password
+    # change, switching user, logging out.
+    "login": (
+        Step("set", "cart", ["apple"]),
+        Step("login", username="alice"),
+        Step("whoami"),
+        Step("change_password_keep"),
+        Step("whoami"),
+        Step("login", username="bob"),
+        Step("logout"),
+        Step("whoami"),
+    ),
+    # A password change without update_session_auth_hash: the next request is logged out.
+    "password": (
+        Step("login", username="alice"),
+        Step("login", username="alice"),
+        Step("change_password"),
+        Step("whoami"),
+        Step("set", "cart", ["apple"]),
+    ),
 }
 # Actions whose answer the learner sees; the lab must read what Django reads.
-READING_ACTIONS = {"get", "read", "contains", "pop"}
+READING_ACTIONS = {"get", "read", "contains", "pop", "whoami", "login", "logout"}
+# What django.contrib.auth keeps in the session (django/contrib/auth/__init__.py).
+USER_ID, USER_HASH = "_auth_user_id", "_auth_user_hash"
 
 
 def django_settings_for(engine: str, profile: str) -> dict[str, Any]:
@@ -362,6 +390,27 @@ class Browser:
 # --- The two sides ----------------------------------------------------------
 
 
+def reference_login_operation(request, step: Step) -> Any:
+    """Logging in and out as a Django project's views do, with django.contrib.auth."""
+    match step.action:
+        case "login":
+            login(request, demo_user(step.username), backend=LAB_BACKEND)
+        case "logout":
+            logout(request)
+        case "change_password" | "change_password_keep":
+            user = request.user
+            user.set_password(demo_password(user.username, user.password_generation + 1))
+            user.password_generation += 1
+            user.save()
+            if step.action == "change_password_keep":
+                update_session_auth_hash(request, user)
+        case "whoami":
+            pass
+        case _:
+            return reference_operation(request.session, step)
+    return str(request.user)
+
+
 def reference_operation(session, step: Step) -> Any:
     """The same session operation, written as a Django developer writes it in a view."""
     match step.action:
@@ -414,6 +463,8 @@ class ReferenceSide:
             "SESSION_FILE_PATH": str(settings.LAB_SESSION_FILE_PATH),
         }
         self.factory = RequestFactory()
+        # Its own alice and bob, found by the same backend (users_of, below).
+        self.learner = Learner.objects.create()
         self.browser = Browser(
             self.factory.cookies,
             django_values["SESSION_COOKIE_NAME"],
@@ -425,15 +476,18 @@ class ReferenceSide:
         answer: dict[str, Any] = {}
 
         def view(request):
-            answer["result"] = reference_operation(request.session, step)
+            answer["result"] = reference_login_operation(request, step)
             return HttpResponse()
 
         before = self.browser.key
         request = self.factory.post("/lab/run/", step.form_data())
         # Only around Django's own code: the lab's requests in between must
         # run with the site's real settings.
-        with override_settings(**self.settings):
-            response = SessionMiddleware(view)(request)
+        with (
+            override_settings(**self.settings, AUTHENTICATION_BACKENDS=[LAB_BACKEND]),
+            users_of(self.learner),
+        ):
+            response = SessionMiddleware(AuthenticationMiddleware(view))(request)
         return self.browser.observe(
             self.engine,
             before,
@@ -492,11 +546,25 @@ def close_in_time(first: Any, second: Any) -> bool:
     return abs((first - second).total_seconds()) <= CLOCK_SLACK_SECONDS
 
 
+def with_user_named(data: dict) -> dict:
+    """The session data with the logged-in user named, not numbered: each side logs in its
+    own alice, whose id and password hash differ. The hash reads "current" when it is the
+    user's password's hash now (what get_user() checks)."""
+    data = dict(data)
+    if USER_ID in data:
+        user = LabUser.objects.filter(pk=data[USER_ID]).first()
+        data[USER_ID] = user.username if user else f"nobody ({data[USER_ID]})"
+        if USER_HASH in data:
+            current = user is not None and data[USER_HASH] == user.get_session_auth_hash()
+            data[USER_HASH] = "current" if current else "stale"
+    return data
+
+
 def session_data_differences(where: str, lab: dict | None, ref: dict | None) -> list[str]:
     """Session dicts must be equal, except that a date expiry may differ by a second or two."""
     if lab is None or ref is None:
         return [] if lab is ref else [f"{where}: lab {lab!r}, Django {ref!r}"]
-    lab, ref = dict(lab), dict(ref)
+    lab, ref = with_user_named(lab), with_user_named(ref)
     lab_expiry, ref_expiry = lab.pop("_session_expiry", None), ref.pop("_session_expiry", None)
     problems = [] if lab == ref else [f"{where}: lab {lab!r}, Django {ref!r}"]
     if isinstance(lab_expiry, str) and isinstance(ref_expiry, str):
@@ -665,3 +733,14 @@ def test_the_vary_of_django_reaches_the_learner():
     assert "cookie" in lab.wire_vary
     panels = lab.client.get("/en/lab/state.json").json()
     assert panels["latest"]["vary"] == "Cookie"
+
+
+def test_the_comparison_notices_a_login_without_cycle_key():
+    """A login that kept the key (the fixation mistake) is told apart from Django's login()."""
+    values = django_settings_for("db", "defaults")
+    lab, ref = LabSide("db", values), ReferenceSide("db", values)
+    first = Step("set", "cart", ["apple"])
+    assert differences(first, lab.run(first), ref.run(first), date_expiry=False) == []
+    naive, proper = Step("naive_login", username="alice"), Step("login", username="alice")
+    problems = differences(proper, lab.run(naive), ref.run(proper), date_expiry=False)
+    assert any("key_changed: lab False, Django True" in problem for problem in problems)

@@ -18,7 +18,8 @@ from django.test import Client
 
 from lessons.engines import ENGINES, engines_sharing_keys
 from lessons.lab.actions import ACTIONS
-from lessons.models import LabConfig, LabExchange, Learner, SiteSession
+from lessons.lab.browser_b import BETWEEN_BROWSERS
+from lessons.models import LabConfig, LabExchange, LabUser, Learner, SiteSession
 from lessons.session_engines import redis_json
 from lessons.tests.lab_helpers import LabLearner
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 
 SERVER_ENGINES = [name for name, engine in ENGINES.items() if engine.stores_on_server]
 SECRET = "a-secret-of-learner-a"
-INPUTS = {"key": "cart", "value": '["stolen"]', "seconds": "1"}
+INPUTS = {"key": "cart", "value": '["stolen"]', "seconds": "1", "username": "alice"}
 
 
 def site_key(learner: LabLearner) -> str:
@@ -65,6 +66,9 @@ class Victim:
         self.browser = LabLearner()
         self.browser.configure(engine=engine)
         self.browser.do("set", key="secret", value=json.dumps(SECRET))
+        self.browser.do("login", username="alice")  # their own alice, logged in
+        self.alice = LabUser.objects.get(learner__public_id=site_learner(site_key(self.browser)))
+        self.alice_password = self.alice.password
         self.lab_key = self.browser.cookie()
         self.site_key = site_key(self.browser)
         self.public_id = site_learner(self.site_key)
@@ -72,8 +76,14 @@ class Victim:
         assert self.untouched()
 
     def untouched(self) -> bool:
-        stored = lab_record(self.engine, "sessionid", self.lab_key, self.file_directory)
-        return stored == {"secret": SECRET} and site_learner(self.site_key) == self.public_id
+        stored = lab_record(self.engine, "sessionid", self.lab_key, self.file_directory) or {}
+        self.alice.refresh_from_db()
+        return (
+            stored.get("secret") == SECRET
+            and stored.get("_auth_user_id") == str(self.alice.pk)
+            and self.alice.password == self.alice_password
+            and site_learner(self.site_key) == self.public_id
+        )
 
 
 HOSTILE_SETTINGS = [
@@ -84,14 +94,22 @@ HOSTILE_SETTINGS = [
 
 
 def attack(attacker: LabLearner, victim: Victim, engine: str, cookie: str | None) -> None:
-    """Every lab action, with `cookie` as the attacker's lab cookie before each one."""
-    for action in ACTIONS:
+    """Every lab action, with `cookie` as the attacker's lab cookie before each one; then
+    that cookie copied into the attacker's Browser B, and every action again from B."""
+    # B only for the victim's own lab key: the one a thief would copy.
+    for browser in ("a", "b") if cookie == victim.lab_key else ("a",):
+        for action in ACTIONS:
+            if browser == "b" and action in BETWEEN_BROWSERS:
+                continue
+            if cookie is not None:
+                attacker.client.cookies["sessionid"] = cookie
+            response = attacker.do(action, browser=browser, **INPUTS)
+            assert response.status in {200, 400}, (engine, action, response.status)
+            assert SECRET not in response.html, (engine, action, "the secret reached the panels")
+            assert victim.untouched(), (engine, action, cookie, browser)
         if cookie is not None:
             attacker.client.cookies["sessionid"] = cookie
-        response = attacker.do(action, **INPUTS)
-        assert response.status in {200, 400}, (engine, action, response.status)
-        assert SECRET not in response.html, (engine, action, "the secret reached the panels")
-        assert victim.untouched(), (engine, action, cookie)
+        attacker.do("copy_to_b")
     assert SECRET not in json.dumps(attacker.state())
 
 
@@ -110,9 +128,11 @@ def test_nothing_another_learner_does_reaches_a_lab_or_site_session(victim_engin
         attacker.do("set", key="x", value="1")
         attacker.do("clearsessions")
         assert victim.untouched(), engine
-    # The victim's own lab still works with their session.
+    # The victim's own lab still works with their session, still logged in.
     victim.browser.do("get", key="secret")
     assert victim.browser.state()["latest"]["result"]["value"] == SECRET
+    victim.browser.do("whoami")
+    assert victim.browser.state()["latest"]["result"]["user"] == "alice"
 
 
 def test_clearsessions_on_the_file_engine_leaves_other_learners_files():

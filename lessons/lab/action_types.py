@@ -1,0 +1,53 @@
+"""What a lab action is: its inputs, what it gave back, and the action itself."""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.utils.functional import Promise
+
+
+class ActionInputError(ValueError):
+    """Bad input for an action; `field` names the form field, the message says why."""
+
+    def __init__(self, field_name: str, message: str):
+        super().__init__(message)
+        self.field = field_name
+
+
+@dataclass
+class ActionInput:
+    key: str = ""
+    value: Any = None
+    seconds: int | None = None
+    # login and naive_login: which demo user (alice or bob).
+    username: str = ""
+    # plant_from_b: Browser B's session cookie, given by the lab, never by a form.
+    planted: str | None = None
+
+    def as_record(self, action: "LabAction") -> dict[str, Any]:
+        """The inputs the action used, as its exchange keeps them for the exercise checks."""
+        return {name: getattr(self, name) for name in action.inputs}
+
+
+@dataclass
+class ActionOutcome:
+    """What the action's Python line gave back, for the learner to see."""
+
+    python: str
+    result: Any = None
+    error: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class LabAction:
+    name: str
+    label: Promise
+    inputs: tuple[str, ...]
+    # Given `request.session`, or the whole request when `takes_request` (logging in).
+    run: Callable[[Any, ActionInput], ActionOutcome]
+    # Does it mark the session modified? (A save after one that does not is
+    # SESSION_SAVE_EVERY_REQUEST's doing.)
+    modifies: bool = True
+    takes_request: bool = False
