@@ -14,6 +14,7 @@ from django.contrib.auth import get_user_model
 from playwright.sync_api import Page, expect
 
 from e2e.test_lab import open_lab, run, save_settings
+from e2e.test_lab_login import send
 from lessons.engines import ENGINES
 
 # WCAG 2.0, 2.1 and 2.2, levels A and AA, and axe's own best practices.
@@ -158,6 +159,11 @@ def test_the_lab_on_every_engine_has_no_accessibility_violations(
         audit(f"the lab on {engine} after set and get")
     run(page, "flush")
     audit("the lab after a flush")
+    save_settings(page, engine="db")
+    send(page, "login", username="alice")
+    send(page, "copy_to_b")
+    send(page, "whoami", "b")
+    audit("the lab logged in, with Browser B")
     page.locator("#lab-settings [name=cookie_age]").fill("-5")
     page.locator("#lab-settings").get_by_role(
         "button", name=re.compile("Save settings|Sozlamalarni saqlash")

@@ -2,6 +2,8 @@
 
 import pytest
 
+from e2e.test_lab_login import send
+
 PAGES = [
     "/{lang}/",
     "/{lang}/lab/",
@@ -50,3 +52,16 @@ def test_diagram_text_stays_readable_on_a_phone(browser, live_server, live_lesso
     assert box.evaluate("link => link.scrollWidth > link.clientWidth")
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     context.close()
+
+
+@pytest.mark.parametrize("language", ["en", "uz"])
+def test_the_lab_with_its_login_drawer_and_browser_b_fits_a_phone(browser, live_server, language):
+    context = browser.new_context(viewport={"width": 320, "height": 844}, is_mobile=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/{language}/lab/")
+    send(page, "login", username="alice")
+    send(page, "copy_to_b")
+    send(page, "whoami", "b")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    context.close()
+    assert width <= 320

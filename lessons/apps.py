@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.core import checks
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,6 +32,10 @@ class LessonsConfig(AppConfig):
             (user_logged_in, axes_signals.handle_user_logged_in),
             (user_logged_out, axes_signals.handle_user_logged_out),
         ):
-            signal.disconnect(receiver)
+            if not signal.disconnect(receiver):
+                raise ImproperlyConfigured(
+                    f"django-axes no longer connects {receiver.__name__} as it did: the lab's "
+                    "demo logins would reach its access log."
+                )
             signal.connect(receiver, sender=site_user, dispatch_uid=f"axes_{receiver.__name__}")
         lab_request_recorded.connect(on_lab_request_recorded, dispatch_uid="solve_exercises")

@@ -39,7 +39,7 @@ class ContentError(ValueError):
     """A content file that cannot be loaded; the message names the file."""
 
 
-PRESET_INPUT_KEYS = ("key", "value", "seconds", "request_path")
+PRESET_INPUT_KEYS = ("key", "value", "seconds", "request_path", "username")
 PRESET_TEXT_KEYS = ("title", "steps", "watch")
 
 

@@ -22,8 +22,10 @@ class ActionInput:
     seconds: int | None = None
     # login and naive_login: which demo user (alice or bob).
     username: str = ""
-    # plant_from_b: Browser B's session cookie, given by the lab, never by a form.
+    # plant_from_b: Browser B's session cookie, given by the lab, never by a form, or
+    # why the lab does not plant it.
     planted: str | None = None
+    planted_problem: str = ""
 
     def as_record(self, action: "LabAction") -> dict[str, Any]:
         """The inputs the action used, as its exchange keeps them for the exercise checks."""

@@ -16,6 +16,7 @@ the learner's browser (what a page on a sibling subdomain can do with
 
 import copy
 import email.message
+import re
 import urllib.request
 from dataclasses import replace
 from http.cookiejar import Cookie, CookieJar, DefaultCookiePolicy, eff_request_host
@@ -23,15 +24,20 @@ from ipaddress import ip_address
 
 from django.http import HttpRequest, HttpResponse
 from django.http.cookie import parse_cookie
+from django.utils.translation import gettext
 
+from lessons.lab.action_groups import LOGIN_ACTION_GROUPS
 from lessons.lab.actions import ActionInput, LabAction
 from lessons.lab.cookies import BROWSER_COOKIE_LIMIT
+from lessons.lab.ownership import why_hidden
 from lessons.lab.runner import LabRun, run_lab_action
 from lessons.models import LabConfig, LabExchange, Learner
 
 B = LabExchange.Browser.B
 # Actions between the two browsers, pressed in the learner's own browser.
-BETWEEN_BROWSERS = frozenset({"copy_to_b", "plant_from_b"})
+BETWEEN_BROWSERS = frozenset(dict(LOGIN_ACTION_GROUPS)["browsers"])
+# What a browser sends back as a cookie's value, unchanged (RFC 6265 cookie-octets).
+COOKIE_VALUE = re.compile(r"[\x21\x23-\x2B\x2D-\x3A\x3C-\x5B\x5D-\x7E]{1,4096}")
 # B keeps few cookies: the lab sends one, under the names the learner tries.
 MAX_COOKIES = 20
 USER_AGENT = "Browser B (simulated by the Session Lab server; Python http.cookiejar)"
@@ -67,6 +73,12 @@ class BrowserPolicy(DefaultCookiePolicy):
             return True
         return super().return_ok_secure(cookie, request)
 
+    def set_ok(self, cookie: Cookie, request) -> bool:
+        # A browser refuses a Secure cookie from an origin it does not count as secure.
+        if cookie.secure and request.type == "http" and not _is_loopback(request):
+            return False
+        return super().set_ok(cookie, request)
+
 
 def _is_loopback(request) -> bool:
     host = urllib.request.urlparse(request.full_url).hostname or ""
@@ -86,7 +98,7 @@ def jar_of(config: LabConfig) -> CookieJar:
             fields = {name: saved[name] for name in COOKIE_FIELDS}
             jar.set_cookie(Cookie(**fields, rest=dict(saved.get("rest") or {})))
         except (KeyError, TypeError):
-            continue  # a cookie saved by an older version of the lab: B forgets it
+            continue  # not a cookie as save_jar keeps them: B forgets it
     return jar
 
 
@@ -102,7 +114,9 @@ def save_jar(config: LabConfig, jar: CookieJar) -> None:
     if config._state.adding:
         config.save()  # a learner still on Django's defaults has no saved settings yet
     else:
-        config.save(update_fields=["browser_b_cookies"])
+        # A reset in another tab may have replaced the settings meanwhile: then B's jar
+        # goes with them, as a reset empties it.
+        LabConfig.objects.filter(pk=config.pk).update(browser_b_cookies=config.browser_b_cookies)
 
 
 def lab_url(request: HttpRequest) -> str:
@@ -118,10 +132,33 @@ def cookie_header(jar: CookieJar, url: str) -> str:
     return probe.get_header("Cookie", "")
 
 
-def session_cookie_of_b(config: LabConfig, request: HttpRequest) -> str | None:
+def session_cookie_of_b(jar: CookieJar, config: LabConfig, request: HttpRequest) -> str | None:
     """The value of the lab's session cookie that B would send to this lab URL."""
-    sent = parse_cookie(cookie_header(jar_of(config), lab_url(request)))
+    sent = parse_cookie(cookie_header(jar, lab_url(request)))
     return sent.get(config.cookie_name) or None
+
+
+def sendable(value: str) -> bool:
+    """Can a browser hold this value and send it back unchanged (RFC 6265 cookie-octets)?"""
+    return COOKIE_VALUE.fullmatch(value) is not None
+
+
+def why_not_plant(learner: Learner, config: LabConfig, value: str | None) -> str:
+    """Why B's cookie must not go into the learner's browser ("" when it may).
+
+    Checked here, with no shortcut through the learner's last request: a
+    planted cookie must name no session that is not the learner's, on any
+    engine that keeps one, whatever engine B's requests used.
+    """
+    if not value:
+        return gettext("Browser B holds no session cookie yet: send a request from B first.")
+    if not sendable(value):
+        return gettext("Browser B's cookie is not a value a browser sends back: it is not planted.")
+    if why_hidden(learner, config, value):
+        return gettext(
+            "Browser B's cookie names a session that is not yours: the lab does not plant it."
+        )
+    return ""
 
 
 def request_from_b(request: HttpRequest, jar: CookieJar) -> HttpRequest:
@@ -205,10 +242,12 @@ def run_in_browser(
         run.response = HttpResponse(status=run.response.status_code)
     else:
         if action.name == "plant_from_b":
-            given = replace(given, planted=session_cookie_of_b(config, request))
+            planted = session_cookie_of_b(jar, config, request)
+            problem = why_not_plant(learner, config, planted)
+            given = replace(given, planted=None if problem else planted, planted_problem=problem)
         run = run_lab_action(request, learner, config, action, given, earlier)
         copied = run.outcome.extra.get("copy_to_b") if run.outcome else None
-        if copied:
+        if copied and sendable(copied):
             give_cookie(jar, request, config.cookie_name, copied, config.cookie_path)
     save_jar(config, jar)
     return run
@@ -220,7 +259,8 @@ def jar_contents(config: LabConfig) -> list[dict]:
         {
             "name": saved.get("name"),
             "value": saved.get("value") or "",
-            "domain": saved.get("domain"),
+            # http.cookiejar files a host without a dot (localhost) under "localhost.local".
+            "domain": (saved.get("domain") or "").removesuffix(".local"),
             "path": saved.get("path"),
             "secure": bool(saved.get("secure")),
             "httponly": "httponly" in {key.lower() for key in (saved.get("rest") or {})},

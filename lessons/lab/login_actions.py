@@ -11,6 +11,7 @@ from django.contrib.auth import (
     BACKEND_SESSION_KEY,
     HASH_SESSION_KEY,
     SESSION_KEY,
+    _get_user_session_key,
     login,
     logout,
     update_session_auth_hash,
@@ -36,15 +37,26 @@ def _error(error: Exception) -> str:
 
 
 def _how_login_treats(request: HttpRequest, user) -> str:
-    """What login() is about to do with the session: the same test Django makes."""
+    """What login() is about to do with the session: the test Django makes, made first."""
     session = request.session
     if SESSION_KEY not in session:
         return "cycle_key"
-    same_user = session[SESSION_KEY] == user._meta.pk.value_to_string(user)
+    same_user = _get_user_session_key(request) == user.pk
     same_hash = constant_time_compare(
         session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash()
     )
     return "kept" if same_user and same_hash else "flush"
+
+
+def ask_user(request: HttpRequest) -> tuple[str, dict[str, Any]]:
+    """Resolve request.user as AuthenticationMiddleware does; say so when get_user() found a
+    password hash that no longer matches and flushed the session."""
+    held_user = SESSION_KEY in request.session
+    name = who(request)
+    extra: dict[str, Any] = {"user": name}
+    if held_user and not request.user.is_authenticated and not request.session.keys():
+        extra["logged_out_by_hash"] = True
+    return name, extra
 
 
 def _login(request: HttpRequest, given: ActionInput) -> ActionOutcome:
@@ -82,16 +94,12 @@ def _logout(request: HttpRequest, given: ActionInput) -> ActionOutcome:
 
 def _whoami(request: HttpRequest, given: ActionInput) -> ActionOutcome:
     """`request.user`, as AuthenticationMiddleware resolves it: get_user(), hash check and all."""
-    held_user = SESSION_KEY in request.session
-    name = who(request)
-    extra: dict[str, Any] = {"user": name}
-    if held_user and not request.user.is_authenticated and not request.session.keys():
-        # get_user() found the user but not their password's hash: it flushed the session.
-        extra["logged_out_by_hash"] = True
+    name, extra = ask_user(request)
     return ActionOutcome("request.user", name, extra=extra)
 
 
 def _change_password(request: HttpRequest, given: ActionInput, *, keep: bool) -> ActionOutcome:
+    _name, asked = ask_user(request)
     user = request.user
     next_password = demo_password(str(user), getattr(user, "password_generation", 0) + 1)
     python = f"request.user.set_password({next_password!r})\nrequest.user.save()"
@@ -100,7 +108,7 @@ def _change_password(request: HttpRequest, given: ActionInput, *, keep: bool) ->
     try:
         user.set_password(next_password)
     except NotImplementedError as error:  # AnonymousUser has no password to change
-        return ActionOutcome(python, error=_error(error), extra={"user": who(request)})
+        return ActionOutcome(python, error=_error(error), extra=asked)
     user.password_generation += 1
     user.save()
     if keep:
@@ -134,17 +142,15 @@ def _copy_to_b(request: HttpRequest, given: ActionInput) -> ActionOutcome:
 
 
 def _plant_from_b(request: HttpRequest, given: ActionInput) -> ActionOutcome:
-    """A page on a sibling subdomain sets Browser B's key as this browser's session cookie."""
-    name = _cookie_name()
+    """A page on a sibling subdomain sets Browser B's key as this browser's session cookie
+    (the runner sets it on the response, after Django's SessionMiddleware)."""
+    name, path = _cookie_name(), lab_settings.SESSION_COOKIE_PATH
     python = (
-        f"response.set_cookie({name!r}, {given.planted or ''!r}, domain='.example.com')"
-        "  # by a page on evil.example.com"
+        f"response.set_cookie({name!r}, {given.planted or ''!r}, path={path!r})"
+        "  # as evil.example.com would, with domain='.example.com'"
     )
-    if not given.planted:
-        return ActionOutcome(
-            python,
-            error=gettext("Browser B holds no session cookie yet: send a request from B first."),
-        )
+    if given.planted_problem or not given.planted:
+        return ActionOutcome(python, error=given.planted_problem or "?")
     return ActionOutcome(python, extra={"plant": given.planted})
 
 
@@ -164,6 +170,8 @@ LOGIN_ACTIONS = (
         _("Change the password"),
         (),
         _change_password_only,
+        # The user's row changes, not the session (a stale hash may flush it: ask_user).
+        modifies=False,
         takes_request=True,
     ),
     LabAction(

@@ -77,6 +77,13 @@ def _stored_before(previous: dict[str, Any] | None, key: str) -> bool:
     return any((store.get(part) or {}).get("exists") for part in RECORD_PARTS)
 
 
+def _cookie_came_in(exchange: dict[str, Any]) -> bool:
+    """Did the request carry the lab's session cookie?"""
+    name = (exchange.get("settings") or {}).get("SESSION_COOKIE_NAME", "")
+    header = exchange.get("cookie_header") or ""
+    return any(pair.strip().startswith(f"{name}=") for pair in header.split(";"))
+
+
 def _login_sentences(exchange: dict[str, Any]) -> list[str]:
     """What a login, logout, password change or a move between browsers did, in words."""
     action = exchange.get("action", "")
@@ -84,38 +91,76 @@ def _login_sentences(exchange: dict[str, Any]) -> list[str]:
     if result.get("error"):
         return []
     user = result.get("user") or ""
-    login = {
-        "cycle_key": _(
-            "login() gave the session a new key with cycle_key(), keeping any data it held: "
-            "a key anyone knew before the login opens nothing now."
-        ),
-        "flush": _(
-            "login() flushed the session first: it held another user, or a password hash "
-            "that no longer matches, so %(user)s starts with a new, empty session."
-        ),
-        "kept": _("%(user)s was logged in with this session already: login() kept the key."),
-    }
-    if action == "login" and result.get("login") in login:
-        sentences = [login[result["login"]] % {"user": user}]
-        if result.get("csrf_rotated"):
-            sentences.append(
-                _("login() also rotated the CSRF token: a form drawn before it needs the new one.")
+    in_cookie = exchange.get("engine") == "signed_cookies"
+    if action == "login":
+        how = result.get("login")
+        if how == "cycle_key" and in_cookie:
+            sentence = _(
+                "login() called cycle_key(): on signed_cookies that re-signs the data into a "
+                "new cookie. A copy of the old cookie still loads, as the anonymous session "
+                "it was."
             )
-        return sentences
-    if action == "whoami" and result.get("logged_out_by_hash"):
+        elif how == "cycle_key":
+            sentence = _(
+                "login() gave the session a new key with cycle_key(), keeping any data it "
+                "held: a key anyone knew before the login opens nothing now."
+            )
+        elif how == "flush":
+            sentence = _(
+                "login() flushed the session first: it held another user, or a password hash "
+                "that no longer matches, so %(user)s starts with a new, empty session."
+            ) % {"user": user}
+        else:
+            sentence = _(
+                "%(user)s was logged in with this session already: login() kept the key."
+            ) % {"user": user}
+        return [
+            sentence,
+            _(
+                "login() also called rotate_token(): in a project, CsrfViewMiddleware sends a "
+                "new CSRF cookie with this response, and a form drawn before the login needs "
+                "the new token."
+            ),
+        ]
+    if result.get("logged_out_by_hash"):
         return [
             _(
                 "The session's _auth_user_hash no longer matches the user's password: "
                 "get_user() flushed the session, and request.user is AnonymousUser."
             )
         ]
+    if action == "naive_login":
+        if in_cookie:
+            sentence = _(
+                "The user's id went into the session by hand, without cycle_key(). On "
+                "signed_cookies the data travels in a new cookie, so a planted old one stays "
+                "anonymous; with an engine that keeps sessions on the server the key would "
+                "stay, and whoever planted it would be logged in too: the fixation mistake."
+            )
+        elif _cookie_came_in(exchange):
+            sentence = _(
+                "The user's id went into the session under the same key: whoever knew that "
+                "key before the login is now logged in as %(user)s too. This is the fixation "
+                "mistake; login() calls cycle_key() to prevent it."
+            ) % {"user": user}
+        else:
+            sentence = _(
+                "The user's id went into a new session by hand, without cycle_key(): nobody "
+                "knew this key before, but a key planted earlier would have been kept. This "
+                "is the fixation mistake; login() calls cycle_key() to prevent it."
+            )
+        return [sentence]
+    if action == "logout":
+        if in_cookie:
+            return [
+                _(
+                    "logout() flushed the session and your browser is told to delete the "
+                    "cookie. On signed_cookies nothing is kept on the server: a copy of the "
+                    "cookie stays valid until it expires."
+                )
+            ]
+        return [_("logout() flushed the session: the stored record is gone with the data.")]
     stories = {
-        "naive_login": _(
-            "The user's id went into the session under the same key: whoever knew that key "
-            "before the login is now logged in as %(user)s too. This is the fixation mistake; "
-            "login() calls cycle_key() to prevent it."
-        ),
-        "logout": _("logout() flushed the session: the stored record is gone with the data."),
         "change_password": _(
             "The password changed, and with it the hash every session of the user must "
             "carry: the next request that asks for request.user, from any browser, is "
@@ -136,7 +181,7 @@ def _login_sentences(exchange: dict[str, Any]) -> list[str]:
         ),
     }
     story = stories.get(action)
-    return [story % {"user": user}] if story else []
+    return [story] if story else []
 
 
 def what_happened(exchange: dict[str, Any], previous: dict[str, Any] | None) -> list[str]:

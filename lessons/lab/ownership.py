@@ -6,6 +6,10 @@ from lessons.engines import ENGINES, engines_sharing_keys
 from lessons.lab.store import is_session_key, stored_record_exists
 from lessons.models import LabConfig, LabExchange, LabSessionKey, Learner
 
+# Requests whose cookie was set by the lab beside Django (Browser B's, planted): their key
+# is not one Django made for this learner.
+SET_BESIDE_DJANGO = frozenset({"plant_from_b"})
+
 
 def why_hidden(
     learner: Learner,
@@ -52,7 +56,8 @@ def held_after(previous: LabExchange, config: LabConfig, session_key: str) -> bo
     """
     snapshot = previous.settings_snapshot
     return (
-        previous.session_key == session_key
+        previous.action not in SET_BESIDE_DJANGO
+        and previous.session_key == session_key
         and snapshot.get("SESSION_ENGINE") == ENGINES[config.engine].path
         and snapshot.get("SESSION_CACHE_ALIAS") == config.cache_alias
     )

@@ -89,22 +89,24 @@ def store_changes(
 
 
 def values_before(
-    previous: LabExchange | None, cookie_changes: set[str], store_changes: set[str]
+    previous: LabExchange | None,
+    previous_store: LabExchange | None,
+    cookie_changes: set[str],
+    store_changes: set[str],
 ) -> dict[str, dict[str, Any]]:
-    """What each changed Set-Cookie part and store value was in the previous response,
-    for the panels' "old → new" (absent where there was nothing before)."""
+    """What each changed Set-Cookie part was in the same browser's previous response, and
+    each changed store value after the previous request with the same session, for the
+    panels' "old → new" (absent where there was nothing before)."""
     before: dict[str, dict[str, Any]] = {"cookie": {}, "store": {}}
-    if previous is None:
-        return before
-    if previous.set_cookie_headers:
+    if previous is not None and previous.set_cookie_headers:
         cookie = set_cookies_of(previous)[0]
         for name in cookie_changes:
             value = cookie.value if name == "value" else cookie.attributes.get(name)
             if value not in (None, ""):
                 before["cookie"][name] = value
-    for path in store_changes:
+    for path in store_changes if previous_store is not None else ():
         part, _dot, name = path.partition(".")
-        value = (previous.store or {}).get(part)
+        value = (previous_store.store or {}).get(part)
         if name:
             value = (value or {}).get(name) if isinstance(value, dict) else None
         if value not in (None, ""):
@@ -161,13 +163,27 @@ def previous_in_browser(items: list, index: int, browser_of=lambda item: item.br
     return next((item for item in items[index + 1 :] if browser_of(item) == browser), None)
 
 
+def previous_for_store(items: list, index: int, key_of=lambda item: item.session_key):
+    """The item before `items[index]` that ended with the same session key, from either
+    browser (two browsers may share one session), else the same browser's previous one."""
+    key = key_of(items[index])
+    if key:
+        for item in items[index + 1 :]:
+            if key_of(item) == key:
+                return item
+    if isinstance(items[index], dict):
+        return previous_in_browser(items, index, lambda item: item["browser"])
+    return previous_in_browser(items, index)
+
+
 def with_story(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Each timeline entry (newest first) with what happened and the settings it changed;
-    a request is told against the one before it from the same browser."""
+    what the store held before is the last request with the same session, from either
+    browser."""
     for index, entry in enumerate(entries):
         previous = entries[index + 1] if index + 1 < len(entries) else None
-        same_browser = previous_in_browser(entries, index, lambda item: item["browser"])
-        entry["what_happened"] = what_happened(entry, same_browser)
+        same_session = previous_for_store(entries, index, lambda item: item["session_key"])
+        entry["what_happened"] = what_happened(entry, same_session)
         entry["settings_changed"] = settings_changed(entry, previous)
     return entries
 
@@ -232,17 +248,21 @@ def lab_panels_for(
         timeline_complete = len(timeline) <= TIMELINE_SHOWN
     recent = timeline[:TIMELINE_SHOWN]
     latest = recent[0] if recent else None
-    # What changed is told against the same browser's request before.
+    # The cookie is told against the same browser's request before, the store against the
+    # last request with the same session (either browser).
     previous = previous_in_browser(recent, 0) if recent else None
+    previous_store = previous_for_store(recent, 0) if recent else None
     entries = with_story([exchange_data(exchange) for exchange in recent])
     cookie_changed: set[str] = set()
     store_changed: set[str] = set()
     if latest is not None:
         cookie_changed = cookie_attribute_changes(previous, latest)
         store_changed = store_changes(
-            previous.store if previous else None,
+            previous_store.store if previous_store else None,
             latest.store,
-            (latest.created_at - previous.created_at).total_seconds() if previous else 0,
+            (latest.created_at - previous_store.created_at).total_seconds()
+            if previous_store
+            else 0,
         )
     return {
         "engine": config.engine,
@@ -250,7 +270,7 @@ def lab_panels_for(
         "settings": session_settings or config.session_settings(),
         "latest": entries[0] if entries else None,
         "changes": {"cookie": sorted(cookie_changed), "store": sorted(store_changed)},
-        "before": values_before(previous, cookie_changed, store_changed),
+        "before": values_before(previous, previous_store, cookie_changed, store_changed),
         "timeline": entries,
         # The requests with the settings saves between them, for the timeline panel.
         "events": timeline_events(

@@ -36,6 +36,9 @@ def record(
         ENGINES[config.engine].stores_on_server
         and current_key
         and current_key != observation.incoming_key
+        # Only a key Django itself ended the request with, never one set beside it
+        # (Browser B's, planted by the lab: browser_b.py).
+        and current_key == observation.key_after_run
     ):
         # A key the browser did not have yet (a new session, cycle_key):
         # from now on it is this learner's.

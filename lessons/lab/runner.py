@@ -89,7 +89,7 @@ def run_lab_action(
     engine = ENGINES[config.engine]
     session_settings = config.session_settings()
     earlier = list(earlier) if earlier is not None else recent_exchanges(learner)
-    earlier_here = [exchange for exchange in earlier if exchange.browser == browser]
+    earlier_here = same_browser(earlier, browser)
 
     lab_request = copy.copy(request)
     lab_request.COOKIES = dict(request.COOKIES)
@@ -128,6 +128,19 @@ def run_lab_action(
     return LabRun(response=response, exchange=exchange, earlier=earlier, outcome=outcome)
 
 
+def same_browser(earlier: Sequence[LabExchange], browser: str) -> list[LabExchange]:
+    """The exchanges of one browser, newest first; for Browser B only those since its
+    cookie was last replaced by a copy of the learner's (what it was given before that
+    no longer tells what it should send)."""
+    kept = []
+    for exchange in earlier:
+        if browser == LabExchange.Browser.B and exchange.action == "copy_to_b":
+            break
+        if exchange.browser == browser:
+            kept.append(exchange)
+    return kept
+
+
 def recent_exchanges(learner: Learner) -> list[LabExchange]:
     """The learner's latest exchanges, newest first: what explaining and the panels need."""
     return list(learner.lab_exchanges.all()[:EARLIER_EXCHANGES])
@@ -152,21 +165,21 @@ def respond_through_session_middleware(
 
     def lab_view(inner_request: HttpRequest) -> HttpResponse:
         target = inner_request if action.takes_request else inner_request.session
-        outcome = outcome_box["outcome"] = action.run(target, given)
-        response = HttpResponse()
-        if planted := outcome.extra.get("plant"):
-            # Not Django's doing: what a page on a sibling subdomain can set.
-            response.set_cookie(
-                session_settings["SESSION_COOKIE_NAME"],
-                planted,
-                path=session_settings["SESSION_COOKIE_PATH"],
-            )
-        return response
+        outcome_box["outcome"] = action.run(target, given)
+        return HttpResponse()
 
     with lab_session_settings({**session_settings, "AUTHENTICATION_BACKENDS": [LAB_BACKEND]}):
         try:
             middleware = SessionMiddleware(AuthenticationMiddleware(lab_view))
             response, failures = middleware(lab_request), []
+            planted = outcome_box.get("outcome") and outcome_box["outcome"].extra.get("plant")
+            if planted:
+                # Not Django's doing: what a page on a sibling subdomain can set, after it.
+                response.set_cookie(
+                    session_settings["SESSION_COOKIE_NAME"],
+                    planted,
+                    path=session_settings["SESSION_COOKIE_PATH"],
+                )
         except Exception as error:
             # In a project this would be an error page; in the lab it is a
             # result to read, and the rest of the page keeps working.

@@ -161,11 +161,6 @@ def check_session_modules(app_configs=None, **kwargs) -> list[checks.CheckMessag
     return errors
 
 
-def in_lab_request() -> bool:
-    """Is a lab request running in this thread or task?"""
-    return _active_lab_settings.get() is not None
-
-
 @contextmanager
 def lab_session_settings(values: Mapping[str, Any]) -> Iterator[None]:
     """Run the body with these session settings, in this thread or task only."""

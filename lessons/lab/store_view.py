@@ -9,6 +9,7 @@ store is a new function here.
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 from django.utils.translation import gettext as _
 
 from lessons.lab.store import RECORD_PARTS
@@ -187,7 +188,7 @@ def store_sections(store: dict[str, Any] | None) -> list[StoreSection]:
 
 
 # What django.contrib.auth keeps in a session (django/contrib/auth/__init__.py).
-LOGIN_KEYS = ("_auth_user_id", "_auth_user_backend", "_auth_user_hash")
+LOGIN_KEYS = (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)
 
 
 def login_keys(store: dict[str, Any] | None) -> list[StoreRow]:
@@ -203,15 +204,15 @@ def login_keys(store: dict[str, Any] | None) -> list[StoreRow]:
         payload = (store.get("cookie") or {}).get("payload")
         data = payload if isinstance(payload, dict) else {}
     meanings = {
-        "_auth_user_id": _(
+        SESSION_KEY: _(
             "the logged-in user's primary key: AuthenticationMiddleware loads request.user "
             "from it on every request that asks"
         ),
-        "_auth_user_backend": _(
+        BACKEND_SESSION_KEY: _(
             "the authentication backend that logged them in: get_user() asks it for the "
             "user, and only if it is still in AUTHENTICATION_BACKENDS"
         ),
-        "_auth_user_hash": _(
+        HASH_SESSION_KEY: _(
             "an HMAC of the user's password hash: after a password change it no longer "
             "matches, and get_user() flushes the session"
         ),

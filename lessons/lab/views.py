@@ -6,13 +6,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
-from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from lessons.engines import ENGINES
 from lessons.exercise_boxes import exercises_with_progress
 from lessons.htmx import HtmxHttpRequest
+from lessons.lab.action_groups import (
+    ACTION_GROUPS,
+    LOGIN_ACTION_GROUPS,
+    action_groups,
+    login_actions_open,
+)
 from lessons.lab.actions import ACTIONS, ActionInputError, parse_action_input
 from lessons.lab.browser_b import BETWEEN_BROWSERS, jar_contents, run_in_browser
 from lessons.lab.demo_users import shown_users
@@ -47,28 +52,6 @@ def language_or(raw: str | None, default: str) -> str:
 # SESSION_COOKIE_PATH can be tried: a cookie for /lab/shop/ comes back only
 # to the second one.
 LAB_REQUEST_PATHS = ("/lab/run/", "/lab/shop/run/")
-# Actions grouped as the lab page lays them out.
-ACTION_GROUPS = (
-    ("data", ("set", "get", "contains", "delete", "pop", "append", "append_modified")),
-    ("session", ("clear", "flush", "cycle_key", "visit", "read", "clearsessions", "evict_cache")),
-    ("expiry", ("expiry_seconds", "expiry_date", "expiry_zero", "expiry_none")),
-)
-# In a drawer of their own, open once they are in use or a preset names them.
-LOGIN_ACTION_GROUPS = (
-    (
-        "login",
-        ("login", "whoami", "logout", "change_password", "change_password_keep", "naive_login"),
-    ),
-    ("browsers", ("copy_to_b", "plant_from_b")),
-)
-ACTION_GROUP_LABELS = {
-    "data": _("Session data"),
-    "session": _("The whole session"),
-    "expiry": _("Expiry"),
-    "login": _("Logging in"),
-    "browsers": _("Between the two browsers"),
-}
-
 
 # What the request form holds before a preset or the learner changes it.
 DEFAULT_INPUTS = {
@@ -121,28 +104,6 @@ def memcached_status() -> dict:
     return {"location": location, "reachable": memcached_answers(location)}
 
 
-def _action_groups(groups) -> list:
-    return [
-        (group, ACTION_GROUP_LABELS[group], [ACTIONS[name] for name in names])
-        for group, names in groups
-    ]
-
-
-LOGIN_ACTION_NAMES = frozenset(name for _group, names in LOGIN_ACTION_GROUPS for name in names)
-
-
-def _login_actions_open(config: LabConfig, panels: dict) -> bool:
-    """Open the login drawer when the open preset names its buttons or they are in use."""
-    if config.browser_b_cookies:
-        return True
-    if any(step["action"] in LOGIN_ACTION_NAMES for step in panels["checklist"]):
-        return True
-    return any(
-        entry["action"] in LOGIN_ACTION_NAMES or entry["browser"] == LabExchange.Browser.B
-        for entry in panels["timeline"]
-    )
-
-
 def _lab_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) -> dict:
     """What the whole lab page needs; the settings form only where a partial shows it."""
     panels_context = _panels_context(request, learner, config, **extra)
@@ -150,9 +111,9 @@ def _lab_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) 
         **panels_context,
         "engine": ENGINES[config.engine],
         "field_defaults": FIELD_DEFAULTS,
-        "action_groups": _action_groups(ACTION_GROUPS),
-        "login_action_groups": _action_groups(LOGIN_ACTION_GROUPS),
-        "login_actions_open": _login_actions_open(config, panels_context["panels"]),
+        "action_groups": action_groups(ACTION_GROUPS),
+        "login_action_groups": action_groups(LOGIN_ACTION_GROUPS),
+        "login_actions_open": login_actions_open(config, panels_context["panels"]),
         "browsers": LabExchange.Browser.choices,
         "request_paths": LAB_REQUEST_PATHS,
         "preset": config.preset,
@@ -340,6 +301,7 @@ def lab_state(request: HtmxHttpRequest) -> JsonResponse:
     learner = existing_learner(request)
     config = lab_config_for(learner)
     panels = lab_panels_for(learner, config, cross_site=cross_site_origin_for(request) is not None)
+    panels["browser_b"] = jar_contents(config)  # the cookies Browser B holds
     return JsonResponse(panels, json_dumps_params={"ensure_ascii": False})
 
 

@@ -55,7 +55,3 @@ class LabUser(AbstractBaseUser):
         """Django's set_password, with the demo users' cheap hasher."""
         self.password = make_password(raw_password, hasher=DemoPasswordHasher.algorithm)
         self._password = raw_password
-
-    @property
-    def shown_password(self) -> str:
-        return demo_password(self.username, self.password_generation)

@@ -19,7 +19,7 @@ from django.test import Client
 from lessons.engines import ENGINES, engines_sharing_keys
 from lessons.lab.actions import ACTIONS
 from lessons.lab.browser_b import BETWEEN_BROWSERS
-from lessons.models import LabConfig, LabExchange, LabUser, Learner, SiteSession
+from lessons.models import LabConfig, LabExchange, LabSessionKey, LabUser, Learner, SiteSession
 from lessons.session_engines import redis_json
 from lessons.tests.lab_helpers import LabLearner
 
@@ -363,3 +363,28 @@ def test_forget_idle_learners_removes_them_from_every_store():
             assert lab_record(engine, "sessionid", key, directory) == expected, engine
     assert not stored[(id(gone), "file")][1].exists()
     assert stored[(id(staying), "file")][1].exists()
+
+
+@pytest.mark.parametrize("plant_engine", ["db", "cached_db"])
+def test_a_cookie_planted_from_browser_b_never_opens_another_learners_session(plant_engine):
+    """B may hold any value (copied on an engine that stores nothing on the server); planting
+    it in the learner's browser must not make another learner's session theirs."""
+    victim = Victim("db")
+    attacker = LabLearner()
+    attacker.configure(engine="signed_cookies")
+    attacker.client.cookies["sessionid"] = victim.lab_key
+    attacker.do("copy_to_b")
+    assert attacker.state()["browser_b"][0]["value"] == victim.lab_key
+    attacker.configure(engine=plant_engine)
+    del attacker.client.cookies["sessionid"]
+    planted = attacker.do("plant_from_b")
+    assert planted.set_cookie is None, "the lab does not plant a key that is not the learner's"
+    assert "not yours" in attacker.state()["latest"]["result"]["error"]
+    assert not LabSessionKey.objects.filter(
+        learner__public_id=site_learner(site_key(attacker)), session_key=victim.lab_key
+    ).exists()
+    attacker.client.cookies["sessionid"] = victim.lab_key
+    for action in ("read", "flush", "whoami"):
+        response = attacker.do(action)
+        assert SECRET not in response.html
+    assert victim.untouched()

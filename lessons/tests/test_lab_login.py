@@ -338,3 +338,51 @@ def test_a_hand_written_user_id_that_is_no_id_is_a_500_with_a_note(learner, valu
     latest = learner.state()["latest"]
     assert [note["code"] for note in latest["notes"]] == ["user_id_invalid"]
     assert "login() never does" in latest["messages"][0]
+
+
+def test_state_json_lists_browser_bs_cookies(learner):
+    learner.do("login", username="alice")
+    learner.do("copy_to_b")
+    state = learner.state()
+    assert [cookie["name"] for cookie in state["browser_b"]] == ["sessionid"]
+    assert state["browser_b"][0]["value"] == learner.cookie()
+
+
+def test_logout_on_signed_cookies_says_a_copy_stays_valid(learner):
+    configure(learner, "signed_cookies")
+    learner.do("login", username="alice")
+    learner.do("logout")
+    told = " ".join(learner.state()["latest"]["what_happened"])
+    assert "stays valid until it expires" in told
+    assert "record is gone" not in told
+
+
+def test_a_password_change_on_a_stale_session_says_the_hash_logged_it_out(learner):
+    learner.do("login", username="alice")
+    learner.do("copy_to_b")
+    learner.do("change_password")
+    learner.do("change_password", browser="b")
+    latest = learner.state()["latest"]
+    assert latest["result"]["logged_out_by_hash"] is True
+    assert latest["result"]["error"].startswith("NotImplementedError")
+    assert not any(note["code"] == "session_not_found" for note in latest["notes"])
+
+
+def test_the_planted_cookie_is_what_the_browser_gets_even_when_django_saves_too(learner):
+    learner.configure(save_every_request="on")
+    learner.do("set", key="theme", value='"dark"', browser="b")
+    learner.do("set", key="cart", value='["apple"]')
+    planted = learner.do("plant_from_b")
+    b_key = learner.state()["browser_b"][0]["value"]
+    assert planted.set_cookie.value == b_key
+    assert learner.cookie() == b_key
+
+
+def test_browser_bs_first_request_with_a_copied_cookie_has_no_missing_cookie_note(learner):
+    learner.do("set", key="theme", value='"dark"', browser="b")  # B was given a cookie
+    learner.do("login", username="alice")
+    learner.do("copy_to_b")  # ... which the copy replaces
+    learner.do("whoami", browser="b")
+    latest = learner.state()["latest"]
+    assert latest["result"]["user"] == "alice"
+    assert latest["notes"] == []

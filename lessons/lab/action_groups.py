@@ -1,0 +1,50 @@
+"""The lab's buttons as the page lays them out: groups of actions, and the login drawer."""
+
+from django.utils.translation import gettext_lazy as _
+
+from lessons.lab.actions import ACTIONS
+from lessons.models import LabConfig, LabExchange
+
+# Actions grouped as the lab page lays them out.
+ACTION_GROUPS = (
+    ("data", ("set", "get", "contains", "delete", "pop", "append", "append_modified")),
+    ("session", ("clear", "flush", "cycle_key", "visit", "read", "clearsessions", "evict_cache")),
+    ("expiry", ("expiry_seconds", "expiry_date", "expiry_zero", "expiry_none")),
+)
+# In a drawer of their own, open once they are in use or a preset names them.
+LOGIN_ACTION_GROUPS = (
+    (
+        "login",
+        ("login", "whoami", "logout", "change_password", "change_password_keep", "naive_login"),
+    ),
+    ("browsers", ("copy_to_b", "plant_from_b")),
+)
+ACTION_GROUP_LABELS = {
+    "data": _("Session data"),
+    "session": _("The whole session"),
+    "expiry": _("Expiry"),
+    "login": _("Logging in"),
+    "browsers": _("Between the two browsers"),
+}
+
+
+def action_groups(groups) -> list:
+    return [
+        (group, ACTION_GROUP_LABELS[group], [ACTIONS[name] for name in names])
+        for group, names in groups
+    ]
+
+
+LOGIN_ACTION_NAMES = frozenset(name for _group, names in LOGIN_ACTION_GROUPS for name in names)
+
+
+def login_actions_open(config: LabConfig, panels: dict) -> bool:
+    """Open the login drawer when the open preset names its buttons or they are in use."""
+    if config.browser_b_cookies:
+        return True
+    if any(step["action"] in LOGIN_ACTION_NAMES for step in panels["checklist"]):
+        return True
+    return any(
+        entry["action"] in LOGIN_ACTION_NAMES or entry["browser"] == LabExchange.Browser.B
+        for entry in panels["timeline"]
+    )
