@@ -1,5 +1,6 @@
 """Screenshots of the lab for docs/screenshots/: a laptop and a phone, light and dark, both
-languages, each taken right after a learner pressed "Set a key" on a fresh lab.
+languages, each taken right after a learner pressed "Set a key" on a fresh lab; and on a
+laptop, in both languages, the session fixation preset of lesson 14 played to its end.
 
     scripts/screenshots.py                   start the site on a free port and photograph it
     scripts/screenshots.py --url URL         photograph a site already running at URL
@@ -42,8 +43,29 @@ def photograph(url: str) -> list[Path]:
                     page.screenshot(path=path)
                     written.append(path)
                     context.close()
+        for language in LANGUAGES:
+            written.append(photograph_fixation(browser, url, language))
         browser.close()
     return written
+
+
+def photograph_fixation(browser, url: str, language: str) -> Path:
+    """Lesson 14's fixation preset: B's key planted, a login that keeps it, B logged in."""
+    width, height = SIZES["laptop"]
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{url}/{language}/lessons/sessions-and-login/")
+    page.locator('[data-preset="fixation-without-cycle-key"]').get_by_role("button").click()
+    for browser_name, action in (("b", "set"), ("a", "plant_from_b"), ("a", "naive_login"),
+                                 ("b", "whoami")):  # fmt: skip
+        page.get_by_test_id(f"browser-{browser_name}").check()
+        with page.expect_response(lambda r: "/lab/run/" in r.url):
+            page.locator(f"#lab-actions button[value={action}]").click()
+    expect(page.get_by_test_id("request-user")).to_have_text("alice")
+    path = OUT / f"lab-fixation-laptop-{language}-light.png"
+    page.screenshot(path=path)
+    context.close()
+    return path
 
 
 def main() -> int:

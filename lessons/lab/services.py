@@ -44,7 +44,8 @@ def reset_lab(learner: Learner) -> LabConfig:
 
 def apply_preset(learner: Learner, preset: LabPreset) -> LabConfig:
     """A lesson's starting point: the preset's settings (Django's defaults for the rest) and
-    an empty timeline (and Browser B's empty jar). Returns the settings it replaced, whose cookie the browser should drop."""
+    an empty timeline, Browser B's jar empty. Returns the settings it replaced, whose
+    cookie the browser should drop."""
     previous = lab_config_for(learner)
     LabConfig.objects.filter(learner=learner).delete()
     LabConfig.objects.create(learner=learner, preset=preset, **preset.settings)

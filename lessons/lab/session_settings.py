@@ -9,10 +9,10 @@ settings must never change while requests are served.
 
 At start-up, `install()` gives the modules of `django.contrib.sessions` and
 `django.contrib.auth` itself (its `login()`, `get_user()`: for the lab's own
-`AUTHENTICATION_BACKENDS`, lab/demo_users.py) a stand-in for `settings`. The stand-in answers from the
-settings of the lab request running in the current thread or task, set with
-`lab_session_settings(...)` through a context variable, and from the real
-settings otherwise. Outside a lab request (the site's own session, every
+`AUTHENTICATION_BACKENDS`, lab/demo_users.py) a stand-in for `settings`. The
+stand-in answers from the settings of the lab request running in the current
+thread or task, set with `lab_session_settings(...)` through a context
+variable, and from the real settings otherwise. Outside a lab request (the site's own session, every
 other module) nothing changes.
 """
 

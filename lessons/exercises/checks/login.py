@@ -194,8 +194,8 @@ def _after_logout(evidence: Evidence, signed: bool) -> Verdict:
                     True,
                     _(
                         "After logout() Browser B's copy still says %(user)s: a signed "
-                        "cookie is checked, not looked up, and nothing on the server can "
-                        "take it back."
+                        "cookie is checked, not looked up, and logging out cannot take "
+                        "it back."
                     )
                     % {"user": user},
                 )
