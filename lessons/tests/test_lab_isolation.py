@@ -93,11 +93,13 @@ HOSTILE_SETTINGS = [
 ]
 
 
-def attack(attacker: LabLearner, victim: Victim, engine: str, cookie: str | None) -> None:
-    """Every lab action, with `cookie` as the attacker's lab cookie before each one; then
-    that cookie copied into the attacker's Browser B, and every action again from B."""
-    # B only for the victim's own lab key: the one a thief would copy.
-    for browser in ("a", "b") if cookie == victim.lab_key else ("a",):
+def attack(
+    attacker: LabLearner, victim: Victim, engine: str, cookie: str | None, from_b: bool = False
+) -> None:
+    """Every lab action, with `cookie` as the attacker's lab cookie before each one; with
+    `from_b`, that cookie copied into the attacker's Browser B, and every action again
+    from B."""
+    for browser in ("a", "b") if from_b else ("a",):
         for action in ACTIONS:
             if browser == "b" and action in BETWEEN_BROWSERS:
                 continue
@@ -121,7 +123,9 @@ def test_nothing_another_learner_does_reaches_a_lab_or_site_session(victim_engin
         for hostile in HOSTILE_SETTINGS:
             attacker.configure(engine=engine, **hostile)
             for cookie in (None, victim.lab_key, victim.site_key):
-                attack(attacker, victim, engine, cookie)
+                # From B too with the victim's own lab key, the one a thief would copy.
+                from_b = cookie == victim.lab_key and not hostile
+                attack(attacker, victim, engine, cookie, from_b)
     # clearsessions on every engine, with every setting a learner can give it.
     for engine in ENGINES:
         attacker.configure(engine=engine, cookie_age="1", cookie_name="s")
