@@ -468,12 +468,22 @@ def lab_scenario(draw):
 # --- The run -------------------------------------------------------------------------------
 
 
+# A file a session engine would write: the cookie name then a key Django made (32 lowercase
+# letters and digits), or a name carrying the fuzz's own sentinel.
+SESSION_FILE_NAME = re.compile(r"[a-z0-9]{32}$|fuzz-sentinel")
+
+
 def files_outside_lab(lab_root: Path) -> set[Path]:
-    """The files of the project's folders and of the system's temporary directory (top level),
-    leaving out the lab's own file sessions and Python's caches; and any file under the
-    lab's directory that is not in one learner's own directory."""
+    """The files of the project's folders, the session-like files of the system's temporary
+    directory (top level; other programs on the machine write there too), leaving out the
+    lab's own file sessions and Python's caches; and any file under the lab's directory
+    that is not in one learner's own directory."""
     project = Path(settings.BASE_DIR)
-    found = {path for path in Path(tempfile.gettempdir()).iterdir() if path.is_file()}
+    found = {
+        path
+        for path in Path(tempfile.gettempdir()).iterdir()
+        if path.is_file() and SESSION_FILE_NAME.search(path.name)
+    }
     for name in ("lessons", "templates", "static", "locale", "tutorial", "var", "e2e"):
         for path in (project / name).rglob("*"):
             if lab_root in path.parents or "__pycache__" in path.parts or not path.is_file():
