@@ -268,3 +268,40 @@ def test_redis_json_engine_shows_readable_json_in_the_store_panel(page: Page, li
     run(page, "expiry_seconds", seconds=60)
     ttl = int(record.locator("[data-ttl]").get_attribute("data-ttl"))
     assert 55 <= ttl <= 60
+
+
+def test_the_timeline_grows_one_entry_at_a_time_and_keeps_the_newest_twelve(
+    page: Page, live_server
+):
+    """After the first request each answer brings one new entry (not the whole panels);
+    the page then shows exactly what a fresh load of the lab shows."""
+    open_lab(page, live_server.url)
+    form = page.locator("#lab-actions")
+    form.locator("[name=key]").fill("cart")
+    answers = []
+    for _ in range(14):
+        with page.expect_response(lambda r: LAB_REQUEST.search(r.url) is not None) as answer:
+            form.locator("button[value=get]").click()
+        answers.append(answer.value)
+        expect(form.locator("button[value=get]")).to_be_enabled()
+    assert answers[0].headers.get("hx-retarget") == "#lab-panels"  # nothing shown before
+    assert all("hx-retarget" not in answer.headers for answer in answers[1:])
+    entries = page.locator("#timeline-list > li")
+    expect(entries).to_have_count(12)
+    assert entries.evaluate_all("items => items.map(item => item.value)") == list(range(14, 2, -1))
+    last = answers[-1].headers["x-lab-exchange"]
+    expect(page.locator("#lab-result")).to_have_attribute("data-exchange-id", last)
+    swapped = page.locator("#lab-timeline").inner_text()
+    page.reload()
+    assert page.locator("#lab-timeline").inner_text() == swapped
+
+
+def test_the_focus_stays_on_the_action_pressed_with_the_keyboard(page: Page, live_server):
+    open_lab(page, live_server.url)
+    button = page.locator("#lab-actions button[value=get]")
+    for count in (1, 2):  # the first answer redraws all the panels, the second only the cards
+        button.focus()
+        with page.expect_response(lambda r: LAB_REQUEST.search(r.url) is not None):
+            page.keyboard.press("Enter")
+        expect(page.locator("#timeline-list > li")).to_have_count(count)
+        expect(button).to_be_focused()

@@ -13,11 +13,14 @@ class LessonsConfig(AppConfig):
         from axes import signals as axes_signals
         from django.contrib.auth import get_user_model
         from django.contrib.auth.signals import user_logged_in, user_logged_out
+        from django.contrib.sessions.models import Session
+        from django.db.models.signals import post_delete, post_save
 
         from lessons.classroom.session_limits import start_limited_session
         from lessons.exercises.progress import on_lab_request_recorded
         from lessons.lab import session_settings
         from lessons.lab.signals import lab_request_recorded
+        from lessons.lab.store import note_row_deleted, note_row_saved
 
         session_settings.install()
         checks.register(session_settings.check_session_modules)
@@ -39,3 +42,7 @@ class LessonsConfig(AppConfig):
                 )
             signal.connect(receiver, sender=site_user, dispatch_uid=f"axes_{receiver.__name__}")
         lab_request_recorded.connect(on_lab_request_recorded, dispatch_uid="solve_exercises")
+        # The lab's Store panel shows the django_session row Django wrote without reading
+        # it back (lab/store.py, rows_written).
+        post_save.connect(note_row_saved, sender=Session, dispatch_uid="lab_row_saved")
+        post_delete.connect(note_row_deleted, sender=Session, dispatch_uid="lab_row_deleted")

@@ -26,7 +26,9 @@ def existing_learner(request: HttpRequest, *, with_exchanges: int = 0) -> Learne
     """The learner of this browser if there is one yet (never creates one).
 
     With `with_exchanges=n` the learner's latest n lab exchanges come in the
-    same query, newest first, as `learner.recent_exchanges`.
+    same query, newest first, as `learner.recent_exchanges`, without the fields
+    only their timeline entries show (LabExchange.DRAWING_FIELDS), and the lab
+    settings without the lesson of the open preset.
     """
     public_id = request.session.get(SESSION_LEARNER_KEY)
     if not public_id:
@@ -51,9 +53,9 @@ def existing_learner(request: HttpRequest, *, with_exchanges: int = 0) -> Learne
 def _find_learner(public_id: str, with_exchanges: int) -> Learner | None:
     if with_exchanges:
         exchanges = list(
-            LabExchange.objects.filter(learner__public_id=public_id).select_related(
-                "learner__lab_config__preset__lesson"
-            )[:with_exchanges]
+            LabExchange.objects.filter(learner__public_id=public_id)
+            .select_related("learner__lab_config__preset")
+            .defer(*LabExchange.DRAWING_FIELDS)[:with_exchanges]
         )
         if exchanges:
             learner = exchanges[0].learner

@@ -111,35 +111,40 @@ def reset_progress(learner: Learner) -> int:
     return deleted
 
 
-@transaction.atomic
 def solve_preset_exercises(learner: Learner, config: LabConfig) -> list[ExerciseBox]:
     """After a lab request: the lab exercises of the preset's lesson that the lab now passes,
     marked passed (those passed before are not checked again). A check that fails here is
     not counted as an attempt: only a Check the learner presses counts."""
     if config.preset_id is None:
         return []
-    lesson = config.preset.lesson
-    passed = set(
-        ExerciseProgress.objects.filter(
-            learner=learner, exercise__lesson=lesson, passed_at__isnull=False
-        ).values_list("exercise_id", flat=True)
+    # The preset's lesson's lab exercises this learner has not passed, in one query.
+    open_exercises = list(
+        Exercise.objects.filter(lesson_id=config.preset.lesson_id, kind=Exercise.Kind.LAB).exclude(
+            id__in=ExerciseProgress.objects.filter(learner=learner, passed_at__isnull=False).values(
+                "exercise_id"
+            )
+        )
     )
-    open_exercises = [
-        exercise
-        for exercise in lesson.exercises.filter(kind=Exercise.Kind.LAB)
-        if exercise.id not in passed
-    ]
     if not open_exercises:
         return []
     checks, evidence = load_all_checks(), Evidence.gather(learner, config)
+    verdicts = [(exercise, checks[exercise.check_name](evidence)) for exercise in open_exercises]
+    passing = [(exercise, verdict) for exercise, verdict in verdicts if verdict.passed]
+    if not passing:
+        return []
+    return _mark_passed(learner, config.preset.lesson, passing)
+
+
+@transaction.atomic
+def _mark_passed(
+    learner: Learner, lesson: Lesson, passing: list[tuple[Exercise, Verdict]]
+) -> list[ExerciseBox]:
     solved = []
-    for exercise in open_exercises:
-        verdict = checks[exercise.check_name](evidence)
-        if verdict.passed:
-            progress = progress_for(learner, exercise)
-            _record(progress, verdict)
-            exercise.lesson = lesson
-            solved.append(exercise_box(learner, exercise, progress))
+    for exercise, verdict in passing:
+        progress = progress_for(learner, exercise)
+        _record(progress, verdict)
+        exercise.lesson = lesson
+        solved.append(exercise_box(learner, exercise, progress))
     return solved
 
 

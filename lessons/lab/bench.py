@@ -2,6 +2,7 @@
 request, side by side on one engine (`manage.py bench_lab` runs it and prints the table;
 its docstring says what is measured and why)."""
 
+import cProfile
 import gc
 import json
 from collections.abc import Callable
@@ -29,6 +30,8 @@ from lessons.models import LabConfig, LabExchange, Learner
 from lessons.timing import CookieJar, median_ms, p95_ms, timed
 
 TARGET_RATIO = 1.30
+# The whole lab request's median against bare Django's on the db engine, the same run.
+REQUEST_TARGET_RATIO = 3.0
 DEFAULT_ITERATIONS = 200
 DEFAULT_WARMUP = 40  # more than LAB_TIMELINE_LENGTH: measured requests also trim the timeline
 BENCH_HOST = "localhost"
@@ -120,7 +123,12 @@ class EngineResult:
     def within_target(self) -> bool:
         return self.ratio <= TARGET_RATIO
 
-    def cells(self) -> list[str]:
+    def request_ratio_to(self, bare_db_ms: float | None) -> float | None:
+        """The whole lab request's median over bare Django's db-engine median."""
+        return median_ms(self.request_ns) / bare_db_ms if bare_db_ms else None
+
+    def cells(self, bare_db_ms: float | None = None) -> list[str]:
+        to_db = self.request_ratio_to(bare_db_ms)
         return [
             self.engine,
             f"{median_ms(self.bare_ns):.3f}",
@@ -132,6 +140,7 @@ class EngineResult:
             f"{median_ms(self.request_ns):.3f}",
             f"{p95_ms(self.request_ns):.3f}",
             f"{self.request_ratio:.2f}",
+            "n/a" if to_db is None else f"{to_db:.2f}",
         ]
 
 
@@ -146,10 +155,16 @@ COLUMNS = [
     "whole lab request median ms",
     "whole lab request p95 ms",
     "whole request ratio",
+    f"whole request / bare db (≤ {REQUEST_TARGET_RATIO:.1f})",
 ]
 
 
 # --- Measuring one engine ------------------------------------------------------
+
+
+def bare_db_median_ms(results: list["EngineResult"]) -> float | None:
+    """Bare Django's median on the db engine, if this run measured it."""
+    return next((median_ms(result.bare_ns) for result in results if result.engine == "db"), None)
 
 
 def measure_engine(
@@ -158,6 +173,7 @@ def measure_engine(
     iterations: int,
     warmup: int,
     written_keys: set[str],
+    profiler: cProfile.Profile | None = None,
 ) -> EngineResult:
     learner = Learner.objects.create()
     config = LabConfig.objects.create(learner=learner, engine=engine_name)
@@ -175,10 +191,10 @@ def measure_engine(
     body = urlencode(form)
     factory = RequestFactory()
 
-    def post(path: str, jar: CookieJar, **headers) -> HttpRequest:
+    def post(path: str, jar: CookieJar, extra: str = "", **headers) -> HttpRequest:
         return factory.post(
             path,
-            body,
+            body + extra,
             content_type="application/x-www-form-urlencoded",
             headers={"Host": BENCH_HOST, **headers},
             HTTP_COOKIE=jar.header(),
@@ -188,8 +204,12 @@ def measure_engine(
     site_session = import_module(settings.SESSION_ENGINE).SessionStore()
     site_session[SESSION_LEARNER_KEY] = str(learner.public_id)
 
+    # The exchange the lab page shows, as the page tells it with each request.
+    shown = {"exchange": ""}
+
     def lab_request(jar: CookieJar) -> HttpRequest:
-        request = post(LAB_PATH, jar, **{"HX-Request": "true"})
+        extra = "&" + urlencode({"shown": shown["exchange"]})
+        request = post(LAB_PATH, jar, extra, **{"HX-Request": "true"})
         request.session = site_session
         request.htmx = HtmxDetails(request)
         return request
@@ -211,10 +231,11 @@ def measure_engine(
                 f"The lab answered {response.status_code} (lab status {status}) on "
                 f"{engine_name}; nothing comparable to measure."
             )
+        shown["exchange"] = response["X-Lab-Exchange"]
 
     request_side = Side(
         build_request=lab_request,
-        handle=lab_action,
+        handle=lab_action if profiler is None else profiled(profiler, lab_action),
         check=check_lab,
     )
 
@@ -266,6 +287,21 @@ def measure_engine(
     return EngineResult(
         engine_name, bare.samples_ns, session_side.samples_ns, request_side.samples_ns
     )
+
+
+def profiled(
+    profiler: cProfile.Profile, view: Callable[[HttpRequest], HttpResponse]
+) -> Callable[[HttpRequest], HttpResponse]:
+    """The view, with the profiler on for its calls only."""
+
+    def run(request: HttpRequest) -> HttpResponse:
+        profiler.enable()
+        try:
+            return view(request)
+        finally:
+            profiler.disable()
+
+    return run
 
 
 def check_same_session(

@@ -136,8 +136,10 @@ def observe(
     served_from_cache: bool | None,
     outcome: ActionOutcome | None,
     failures: list[dict[str, Any]],
+    rows: dict[str, Any] | None = None,
 ) -> Observation:
-    """Everything about this request the later steps need, each read once."""
+    """Everything about this request the later steps need, each read once (the database
+    row Django wrote in the request, `rows`, is not read back)."""
     cookie_name = session_settings["SESSION_COOKIE_NAME"]
     incoming_key = lab_request.COOKIES.get(cookie_name)
     session = getattr(lab_request, "session", None)
@@ -162,5 +164,6 @@ def observe(
         session_settings["SESSION_COOKIE_AGE"],
         session_settings["SESSION_CACHE_ALIAS"],
         session_settings["SESSION_FILE_PATH"],
+        rows,
     )
     return observation

@@ -11,6 +11,7 @@ from itertools import pairwise
 from typing import Any
 
 from django.conf import settings
+from django.utils.text import slugify
 
 from lessons.engines import ENGINES, engine_name_of
 from lessons.lab.checklist import preset_checklist
@@ -117,6 +118,9 @@ def values_before(
 def exchange_data(exchange: LabExchange) -> dict[str, Any]:
     return {
         "id": exchange.id,
+        # Its place in the timeline, and its entry's id on the page.
+        "number": exchange.number,
+        "element_id": f"timeline-exchange-{exchange.id}",
         "at": exchange.created_at.isoformat(),
         # "a": the learner's browser; "b": Browser B, simulated by the server.
         "browser": exchange.browser,
@@ -209,14 +213,8 @@ def timeline_events(
     requests is `cut` at TIMELINE_SHOWN: it would sit beside requests not shown.
     A request right after a save only names the settings it changed (`after_save`).
     """
-    requests = [
-        {**entry, "kind": "request", "number": len(entries) - index, "after_save": False}
-        for index, entry in enumerate(entries)
-    ]
-    events = [{**save, "kind": "settings"} for save in saves]
-    if cut:
-        oldest = datetime.fromisoformat(entries[-1]["at"])
-        events = [event for event in events if datetime.fromisoformat(event["at"]) > oldest]
+    requests = [{**entry, "kind": "request", "after_save": False} for entry in entries]
+    events = shown_saves(saves, entries[-1]["at"] if entries else None, cut)
     merged = sorted(
         requests + events, key=lambda event: datetime.fromisoformat(event["at"]), reverse=True
     )
@@ -224,6 +222,19 @@ def timeline_events(
         # The save right before a request says old → new; the request only names them.
         event["after_save"] = event["kind"] == "request" and older["kind"] == "settings"
     return merged
+
+
+def shown_saves(saves: list[dict], oldest_shown: str | None, cut: bool) -> list[dict]:
+    """The settings saves the timeline shows as events (each with its entry's id on the
+    page): all of them, or, when the requests are `cut`, those after the oldest shown."""
+    events = [
+        {**save, "kind": "settings", "element_id": f"timeline-save-{slugify(save['at'])}"}
+        for save in saves
+    ]
+    if cut and oldest_shown is not None:
+        oldest = datetime.fromisoformat(oldest_shown)
+        events = [event for event in events if datetime.fromisoformat(event["at"]) > oldest]
+    return events
 
 
 def lab_panels_for(
@@ -247,44 +258,121 @@ def lab_panels_for(
         timeline = list(learner.lab_exchanges.all()[: TIMELINE_SHOWN + 1]) if learner else []
         timeline_complete = len(timeline) <= TIMELINE_SHOWN
     recent = timeline[:TIMELINE_SHOWN]
-    latest = recent[0] if recent else None
-    # The cookie is told against the same browser's request before, the store against the
-    # last request with the same session (either browser).
-    previous = previous_in_browser(recent, 0) if recent else None
-    previous_store = previous_for_store(recent, 0) if recent else None
     entries = with_story([exchange_data(exchange) for exchange in recent])
-    cookie_changed: set[str] = set()
-    store_changed: set[str] = set()
-    if latest is not None:
-        cookie_changed = cookie_attribute_changes(previous, latest)
-        store_changed = store_changes(
-            previous_store.store if previous_store else None,
-            latest.store,
-            (latest.created_at - previous_store.created_at).total_seconds()
-            if previous_store
-            else 0,
-        )
+    changes, before = latest_changes(recent)
     return {
         "engine": config.engine,
         "engine_path": ENGINES[config.engine].path,
         "settings": session_settings or config.session_settings(),
         "latest": entries[0] if entries else None,
-        "changes": {"cookie": sorted(cookie_changed), "store": sorted(store_changed)},
-        "before": values_before(previous, previous_store, cookie_changed, store_changed),
+        "changes": changes,
+        "before": before,
         "timeline": entries,
         # The requests with the settings saves between them, for the timeline panel.
         "events": timeline_events(
             entries, config.settings_saves, cut=len(timeline) > TIMELINE_SHOWN
         ),
-        # The open preset's "Do", step by step, ticked as the learner goes.
-        "checklist": [
-            asdict(step)
-            for step in preset_checklist(
-                config.preset.steps,
-                actions_since(learner, timeline, timeline_complete),
-                cross_site=cross_site,
-            )
-        ]
-        if config.preset
-        else [],
+        "checklist": checklist(learner, config, timeline, timeline_complete, cross_site),
     }
+
+
+def lab_panels_update(
+    learner: Learner,
+    config: LabConfig,
+    timeline: list[LabExchange],
+    session_settings: dict[str, Any],
+    timeline_complete: bool,
+    cross_site: bool = True,
+) -> dict[str, Any]:
+    """What a lab request's answer shows when the page has the timeline up to the request
+    before it (`timeline[1]`): the cards as `lab_panels_for` gives them, the timeline's
+    one new entry (`events`), and the ids of the entries it pushes out of view
+    (`dropped`). Only the new exchange is told; the others are on the page already."""
+    recent = timeline[:TIMELINE_SHOWN]
+    latest, previous = recent[0], timeline[1]
+    entry = exchange_data(latest)
+    same_session = previous_for_store(recent, 0)
+    entry["what_happened"] = what_happened(entry, store_facts(same_session))
+    entry["settings_changed"] = settings_diff(previous.settings_snapshot, latest.settings_snapshot)
+    changes, before = latest_changes(recent)
+    saves = config.settings_saves
+    since = previous.created_at
+    entry_event = {
+        **entry,
+        "kind": "request",
+        "after_save": any(datetime.fromisoformat(save["at"]) > since for save in saves),
+    }
+    return {
+        "engine": config.engine,
+        "engine_path": ENGINES[config.engine].path,
+        "settings": session_settings,
+        "latest": entry,
+        "changes": changes,
+        "before": before,
+        "events": [entry_event],
+        "dropped": dropped_from_view(timeline, saves),
+        "checklist": checklist(learner, config, timeline, timeline_complete, cross_site),
+    }
+
+
+def latest_changes(recent: list[LabExchange]) -> tuple[dict[str, list[str]], dict[str, dict]]:
+    """What changed in the newest exchange's cookie (against the same browser's request
+    before) and store (against the last request with the same session), and what each
+    changed part was before."""
+    if not recent:
+        return {"cookie": [], "store": []}, values_before(None, None, set(), set())
+    latest = recent[0]
+    previous = previous_in_browser(recent, 0)
+    previous_store = previous_for_store(recent, 0)
+    cookie_changed = cookie_attribute_changes(previous, latest)
+    store_changed = store_changes(
+        previous_store.store if previous_store else None,
+        latest.store,
+        (latest.created_at - previous_store.created_at).total_seconds() if previous_store else 0,
+    )
+    return (
+        {"cookie": sorted(cookie_changed), "store": sorted(store_changed)},
+        values_before(previous, previous_store, cookie_changed, store_changed),
+    )
+
+
+def store_facts(exchange: LabExchange | None) -> dict[str, Any] | None:
+    """What telling an exchange needs of the one before with the same session."""
+    if exchange is None:
+        return None
+    return {"session_key": exchange.session_key, "store": exchange.store}
+
+
+def dropped_from_view(timeline: list[LabExchange], saves: list[dict]) -> list[str]:
+    """The ids of the timeline entries on the page that the newest exchange pushes out:
+    the request shown last before it, and the settings saves shown only beside that one."""
+    earlier = timeline[1:]
+    dropped = []
+    if len(earlier) >= TIMELINE_SHOWN:
+        dropped.append(f"timeline-exchange-{earlier[TIMELINE_SHOWN - 1].id}")
+
+    def save_ids(shown: list[LabExchange], cut: bool) -> set[str]:
+        oldest = shown[-1].created_at.isoformat() if shown else None
+        return {event["element_id"] for event in shown_saves(saves, oldest, cut)}
+
+    shown_before = save_ids(earlier[:TIMELINE_SHOWN], cut=len(earlier) > TIMELINE_SHOWN)
+    shown_now = save_ids(timeline[:TIMELINE_SHOWN], cut=len(timeline) > TIMELINE_SHOWN)
+    return dropped + sorted(shown_before - shown_now)
+
+
+def checklist(
+    learner: Learner | None,
+    config: LabConfig,
+    timeline: list[LabExchange],
+    timeline_complete: bool,
+    cross_site: bool,
+) -> list[dict[str, Any]]:
+    """The open preset's "Do", step by step, ticked as the learner goes."""
+    if not config.preset:
+        return []
+    steps = preset_checklist(
+        config.preset.steps,
+        actions_since(learner, timeline, timeline_complete),
+        cross_site=cross_site,
+    )
+    return [asdict(step) for step in steps]

@@ -29,8 +29,10 @@ def record(
     observation: Observation,
     notes: list[dict[str, Any]],
     browser: str = LabExchange.Browser.A,
+    number: int = 1,
 ) -> LabExchange:
-    """Save the exchange (and a key Django just gave this learner), and return it."""
+    """Save the exchange (and a key Django just gave this learner), and return it;
+    `number` is its place in the timeline (the request before's, plus one)."""
     current_key = observation.current_key
     if (
         ENGINES[config.engine].stores_on_server
@@ -51,6 +53,7 @@ def record(
     exchange = LabExchange.objects.create(
         learner=learner,
         browser=browser,
+        number=number,
         action=action.name,
         inputs=for_record(given.as_record(action)),
         python=safe_text(outcome.python) if outcome else "",

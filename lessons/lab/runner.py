@@ -32,7 +32,7 @@ from lessons.lab.ownership import why_hidden
 from lessons.lab.panels import TIMELINE_SHOWN
 from lessons.lab.record import record
 from lessons.lab.session_settings import lab_session_settings
-from lessons.lab.store import STORE_ERRORS, ensure_file_store
+from lessons.lab.store import STORE_ERRORS, ensure_file_store, rows_written
 from lessons.models import LabConfig, LabExchange, Learner
 
 logger = logging.getLogger(__name__)
@@ -108,7 +108,7 @@ def run_lab_action(
     if engine.uses_files:
         ensure_file_store(session_settings["SESSION_FILE_PATH"])
 
-    with users_of(learner):
+    with users_of(learner), rows_written() as rows:
         response, outcome, failures = respond_through_session_middleware(
             lab_request, session_settings, action, given
         )
@@ -122,9 +122,11 @@ def run_lab_action(
         served_from_cache=served_from_cache,
         outcome=outcome,
         failures=failures,
+        rows=rows,
     )
     notes = explain(observation, earlier_here, config, action.name)
-    exchange = record(learner, config, action, given, observation, notes, browser)
+    number = earlier[0].number + 1 if earlier else 1
+    exchange = record(learner, config, action, given, observation, notes, browser, number)
     return LabRun(response=response, exchange=exchange, earlier=earlier, outcome=outcome)
 
 

@@ -7,6 +7,9 @@ kept with the timeline, compared with the previous one and served as JSON.
 import datetime
 import os
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from pathlib import Path
 from typing import Any
 
@@ -49,8 +52,47 @@ def _decode(raw: str) -> Any:
     return DatabaseSessionStore().decode(raw)
 
 
-def database_row(session_key: str) -> dict[str, Any]:
-    row = Session.objects.filter(session_key=session_key).first()
+# The django_session rows Django saved or deleted (None) during a lab request, by key:
+# the row Django just wrote is known without reading it back.
+_rows_written: ContextVar[dict[str, Session | None] | None] = ContextVar(
+    "rows_written", default=None
+)
+
+
+@contextmanager
+def rows_written() -> Iterator[dict[str, Session | None]]:
+    """Within: each django_session row Django saves (the instance it wrote) or deletes
+    (None), by session key, as the model's post_save and post_delete signals tell it."""
+    token = _rows_written.set({})
+    try:
+        yield _rows_written.get()
+    finally:
+        _rows_written.reset(token)
+
+
+def note_row_saved(sender, instance: Session, **kwargs) -> None:
+    """Receiver of post_save for Session (connected in apps.py)."""
+    rows = _rows_written.get()
+    if rows is not None:
+        rows[instance.session_key] = instance
+
+
+def note_row_deleted(sender, instance: Session, **kwargs) -> None:
+    """Receiver of post_delete for Session (connected in apps.py)."""
+    rows = _rows_written.get()
+    if rows is not None:
+        rows[instance.session_key] = None
+
+
+def database_row(
+    session_key: str, written: dict[str, Session | None] | None = None
+) -> dict[str, Any]:
+    """The django_session row for this key: the one Django wrote in this request when it
+    wrote one (`written`, from rows_written), else read from the table."""
+    if written is not None and session_key in written:
+        row = written[session_key]
+    else:
+        row = Session.objects.filter(session_key=session_key).first()
     if row is None:
         return {"exists": False, "table": Session._meta.db_table}
     return {
@@ -175,12 +217,14 @@ def store_snapshot_for(
     cookie_age: int,
     cache_alias: str = "redis",
     file_directory: str | None = None,
+    rows: dict[str, Session | None] | None = None,
 ) -> dict:
     """What the engine stores for this key: the row, the file, the Redis key, the memcached
     item, or the cookie.
 
     `session_key` is the lab cookie's value (for signed_cookies, the signed data itself);
-    `file_directory` is the SESSION_FILE_PATH the file engine used.
+    `file_directory` is the SESSION_FILE_PATH the file engine used; `rows` the database
+    rows Django wrote in this request (rows_written).
     """
     engine = ENGINES[engine_name]
     snapshot: dict[str, Any] = {"engine": engine_name, "session_key": session_key}
@@ -196,7 +240,7 @@ def store_snapshot_for(
         snapshot["not_a_key"] = True
         return snapshot
     if engine.uses_database:
-        snapshot["database"] = database_row(session_key)
+        snapshot["database"] = database_row(session_key, rows)
     if engine.uses_files:
         snapshot["file"] = session_file(
             file_directory or str(settings.LAB_SESSION_FILE_PATH), cookie_name, session_key

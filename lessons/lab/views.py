@@ -24,7 +24,7 @@ from lessons.lab.demo_users import shown_users
 from lessons.lab.forms import LabSettingsForm, django_default_display
 from lessons.lab.measure import ROUNDS as MEASURE_ROUNDS
 from lessons.lab.measure import measure_engines
-from lessons.lab.panels import lab_panels_for
+from lessons.lab.panels import lab_panels_for, lab_panels_update
 from lessons.lab.runner import EARLIER_EXCHANGES, LabRun
 from lessons.lab.services import (
     apply_preset,
@@ -70,23 +70,10 @@ FIELD_DEFAULTS = {name: django_default_display(name) for name in LabSettingsForm
 ACTION_INPUT_NAMES = ("key", "value", "seconds", "username", "browser")
 
 
-def _panels_context(
-    request: HtmxHttpRequest, learner, config: LabConfig, run: LabRun | None = None, **extra
-) -> dict:
-    """What the "panels" partial needs: the body of every lab action's response. After a
-    lab request, its `run` has the timeline and the settings already."""
+def _panels_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) -> dict:
+    """What the "panels" partial needs, read afresh: the whole panels' body."""
     origin = cross_site_origin_for(request)
-    if run is None:
-        panels = lab_panels_for(learner, config, cross_site=origin is not None)
-    else:
-        panels = lab_panels_for(
-            learner,
-            config,
-            run.timeline,
-            run.session_settings,
-            run.timeline_complete,
-            cross_site=origin is not None,
-        )
+    panels = lab_panels_for(learner, config, cross_site=origin is not None)
     return {
         "config": config,
         "panels": panels,
@@ -244,20 +231,61 @@ def lab_action(request: HtmxHttpRequest) -> HttpResponse:
         solved = solved_by(learner, config, run)
         response = run.response
         if request.htmx:
-            # The preset's checklist and the live region, beside the panels, are swapped too.
-            context = _panels_context(
-                request, learner, config, run, solved=solved, out_of_band=True
-            )
-            body = render(request, LAB_TEMPLATE + "#panels", context)
+            body = _lab_request_answer(request, learner, config, run, browser, solved)
             response.content = body.content
-            response["Content-Type"] = body["Content-Type"]
+            for header in ("Content-Type", "HX-Retarget", "HX-Reswap"):
+                if header in body:
+                    response[header] = body[header]
             # A 400 or 503 from Django is still a result to show, not an htmx error.
             response.status_code = 200 if response.status_code >= 400 else response.status_code
             response["X-Lab-Status"] = str(run.exchange.status_code)
+            # The exchange shown: what the page says it shows with its next request.
+            response["X-Lab-Exchange"] = str(run.exchange.pk)
             return response
         response.status_code = 303
         response["Location"] = reverse("lessons:lab")
         return response
+
+
+def _lab_request_answer(
+    request: HtmxHttpRequest, learner, config: LabConfig, run: LabRun, browser: str, solved
+) -> HttpResponse:
+    """The panels after a lab request. When the page shows the timeline up to the request
+    before this one (the form says which it shows), only what changed: the cards and the
+    new timeline entry. Otherwise (another tab went on, the timeline was empty) the
+    whole panels, retargeted. The preset's checklist and the live region are swapped too."""
+    shown = request.POST.get("shown", "")
+    if run.earlier and shown == str(run.earlier[0].pk):
+        origin = cross_site_origin_for(request)
+        panels = lab_panels_update(
+            learner,
+            config,
+            run.timeline,
+            run.session_settings,
+            run.timeline_complete,
+            cross_site=origin is not None,
+        )
+        context = {
+            "config": config,
+            "panels": panels,
+            "browser_b_changed": browser == LabExchange.Browser.B
+            or run.exchange.action in BETWEEN_BROWSERS,
+            "browser_b": SimpleLazyObject(lambda: jar_contents(config)),
+            "action_input_names": ACTION_INPUT_NAMES,
+            "solved": solved,
+            "out_of_band": True,
+        }
+        return render(request, LAB_TEMPLATE + "#panels-update", context)
+    # The exchanges in hand lack what drawing their entries needs: the panels read them.
+    context = _panels_context(request, learner, config, solved=solved, out_of_band=True)
+    return _whole_panels(render(request, LAB_TEMPLATE + "#panels", context))
+
+
+def _whole_panels(response: HttpResponse) -> HttpResponse:
+    """An answer holding all the panels: it replaces them, whatever the form targets."""
+    response["HX-Retarget"] = "#lab-panels"
+    response["HX-Reswap"] = "outerHTML"
+    return response
 
 
 def solved_by(learner, config: LabConfig, run: LabRun) -> list:
@@ -290,7 +318,7 @@ def _action_refused(
         request, learner, config, action_error={"field": field_name, "message": message}
     )
     if request.htmx:
-        return render(request, LAB_TEMPLATE + "#panels", context)
+        return _whole_panels(render(request, LAB_TEMPLATE + "#panels", context))
     return _render_lab_page(request, context)
 
 

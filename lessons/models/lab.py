@@ -138,6 +138,9 @@ class LabExchange(models.Model):
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="lab_exchanges")
     # Which browser sent it: the learner's own, or Browser B, simulated by the server.
     browser = models.CharField(max_length=1, choices=Browser, default=Browser.A)
+    # The request's place in the learner's timeline, counted from 1 since it was last
+    # cleared; it stays with the request when older ones are trimmed.
+    number = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=40)
     # What the learner gave the action ({"key": "cart", "value": [...]}), as parsed.
@@ -154,6 +157,10 @@ class LabExchange(models.Model):
     result = models.JSONField(null=True)
     notes = models.JSONField(default=list)
     store = models.JSONField(default=dict)
+
+    # What only drawing an exchange's timeline entry reads: a lab request loads the
+    # exchanges before it without these, and draws the new one from memory.
+    DRAWING_FIELDS = ("inputs", "python", "cookie_header", "result", "notes", "vary")
 
     class Meta:
         ordering = ["-created_at", "-id"]

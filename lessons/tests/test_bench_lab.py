@@ -18,14 +18,15 @@ from lessons.engines import ENGINES
 from lessons.models import LabConfig, LabExchange, LabSessionKey, Learner
 
 NUMBER = r"\d+\.\d+"
-# engine, bare median/p95, lab session median/p95, ratio, verdict, whole request median/p95/ratio
+# engine, bare median/p95, lab session median/p95, ratio, verdict, whole request
+# median/p95/ratio, and the whole request over bare Django's db median (n/a without db)
 ROW = re.compile(
     rf"^(?P<engine>\w+)\s+(?P<numbers>{NUMBER}(?:\s+{NUMBER}){{4}})\s+(?P<within>yes|NO)"
-    rf"\s+(?P<request>{NUMBER}(?:\s+{NUMBER}){{2}})$"
+    rf"\s+(?P<request>{NUMBER}(?:\s+{NUMBER}){{2}})\s+(?P<to_db>{NUMBER}|n/a)$"
 )
 MARKDOWN_ROW = re.compile(
     rf"^\| (?P<engine>\w+) \| (?P<numbers>{NUMBER}(?: \| {NUMBER}){{4}}) \| (?P<within>yes|NO) "
-    rf"\| (?P<request>{NUMBER}(?: \| {NUMBER}){{2}}) \|$"
+    rf"\| (?P<request>{NUMBER}(?: \| {NUMBER}){{2}}) \| (?P<to_db>{NUMBER}|n/a) \|$"
 )
 
 
@@ -46,8 +47,20 @@ def assert_consistent_verdicts(output: str, rows: dict[str, re.Match]) -> None:
     for engine, row in rows.items():
         ratio = float(row["numbers"].split()[-1].strip("|"))
         assert (row["within"] == "yes") == (ratio <= 1.30)
-        assert (f"TARGET MISSED for {engine}:" in output) == (row["within"] == "NO")
+        session_missed = re.search(rf"^(- )?TARGET MISSED for {engine}:", output, re.M)
+        assert bool(session_missed) == (row["within"] == "NO")
     assert re.search(r"(engines miss the target|engines within target)", output)
+    if "db" not in rows:
+        assert {row["to_db"] for row in rows.values()} == {"n/a"}
+        return
+    bare_db = float(rows["db"]["numbers"].split()[0])
+    for engine, row in rows.items():
+        request_median = float(row["request"].split()[0])
+        to_db = float(row["to_db"])
+        # The printed medians are rounded to the microsecond.
+        assert to_db == pytest.approx(request_median / bare_db, rel=0.01, abs=0.01)
+        missed = f"WHOLE REQUEST TARGET MISSED for {engine}:" in output
+        assert missed == (to_db > 3.0)
 
 
 def developer_data() -> dict:
@@ -117,6 +130,25 @@ def test_engines_limits_the_table_to_those_engines(redis_server):
 
     assert list(table_rows(output)) == ["db"]
     assert "Redis: not used" in output
+    assert_consistent_verdicts(output, table_rows(output))
+
+
+@pytest.mark.django_db
+def test_without_db_the_whole_request_column_says_why_it_is_empty():
+    output = bench("--engines", "signed_cookies")
+
+    assert_consistent_verdicts(output, table_rows(output))
+    assert "add db to --engines" in output
+
+
+@pytest.mark.django_db
+def test_profile_names_where_the_whole_request_spends_its_time():
+    output = bench("--engines", "db", "--profile", "15")
+
+    assert "Profile of the whole lab request, by own time:" in output
+    cumulative = output.split("by cumulative time:")[1]
+    assert re.search(r"views\.py:\d+\(lab_action\)", cumulative)
+    assert "ncalls" in cumulative
 
 
 @pytest.mark.django_db

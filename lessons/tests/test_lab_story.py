@@ -129,7 +129,9 @@ def test_a_settings_save_is_an_event_between_requests(learner):
     ]
     html = learner.client.get("/en/lab/").content.decode()
     event = re.search(
-        r'<li class="timeline__save" data-testid="timeline-save">.*?</li>', html, re.S
+        r'<li class="timeline__save" id="timeline-save-[\w-]+" data-testid="timeline-save">.*?</li>',
+        html,
+        re.S,
     )
     assert event and "Settings saved" in event.group(0)
     assert "<code>SESSION_COOKIE_HTTPONLY</code> True → False" in event.group(0)

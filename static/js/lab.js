@@ -6,6 +6,7 @@
 // - Count Redis TTLs down between requests.
 // - Hold a lab request while the settings on screen are not the ones in force.
 // - Keep the keyboard focus on the action pressed.
+// - Say which exchange the page shows, so that an answer brings only what changed.
 (function () {
   "use strict";
 
@@ -14,10 +15,18 @@
     return checked ? checked.value : form.getAttribute("action");
   }
 
+  // The exchange the page shows last: when it is the one before this request, the
+  // answer brings only what changed (the cards and one new timeline entry).
+  function shownExchange() {
+    var result = document.getElementById("lab-result");
+    return result ? result.getAttribute("data-exchange-id") || "" : "";
+  }
+
   document.addEventListener("htmx:configRequest", function (event) {
     var form = event.detail.elt.closest ? event.detail.elt.closest("#lab-actions") : null;
     if (form) {
       event.detail.path = chosenPath(form);
+      event.detail.parameters.shown = shownExchange();
     }
   });
 
@@ -95,7 +104,7 @@
     if (!panels || !body) {
       return;
     }
-    var exchange = panels.getAttribute("data-exchange-id");
+    var exchange = shownExchange();
     if (!exchange || reported[exchange]) {
       return;
     }
