@@ -37,8 +37,9 @@ from lessons.models import LabConfig, LabExchange, Learner
 
 logger = logging.getLogger(__name__)
 # How far back explaining looks, for the lab cookie the browser was last given
-# (reads send none); the panels draw the first TIMELINE_SHOWN of them.
-EARLIER_EXCHANGES = max(20, TIMELINE_SHOWN + 1)
+# (reads send none), and one more than the timeline shows: whether it is cut. Each
+# exchange more costs every lab request its loading.
+EARLIER_EXCHANGES = TIMELINE_SHOWN + 1
 # What the site's middleware put on the request for the site's session and user.
 SITE_REQUEST_ATTRIBUTES = ("session", "user", "auser", "_cached_user", "_acached_user")
 
