@@ -70,8 +70,12 @@ $(VENV)/.run-installed: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.test-installed: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.test-installed: requirements.txt requirements-dev.txt requirements-load.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.run-installed $(VENV)/.load-installed
+
+$(VENV)/.load-installed: requirements.txt requirements-load.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-load.txt
 	touch $@ $(VENV)/.run-installed
 
 compile-messages: | $(BIN)/python
@@ -87,11 +91,13 @@ messages: ## Refresh locale/uz/LC_MESSAGES/django.po from the code and templates
 	$(BIN)/python manage.py makemessages --locale uz --ignore=.venv --ignore=var --no-obsolete
 
 # A simulated class against a running classroom server (make classroom in another
-# terminal, with the same DATABASE_URL): LEARNERS learners for SECONDS seconds.
-LEARNERS ?= 60
-SECONDS ?= 60
-load: setup ## Simulate a class against the server at URL (default http://127.0.0.1:8000)
-	$(BIN)/python manage.py load_classroom --url $(or $(URL),http://127.0.0.1:$(PORT)) --learners $(LEARNERS) --seconds $(SECONDS)
+# terminal, with the same DATABASE_URL): LEARNERS learners join within 10 seconds, then
+# work for SECONDS seconds; locust plays them (scripts/locustfile.py).
+LEARNERS ?= 200
+SECONDS ?= 300
+load: setup $(VENV)/.load-installed ## Simulate a class against the server at URL (default http://127.0.0.1:8000)
+	DJANGO_SECRET_KEY="$${DJANGO_SECRET_KEY:-$$(cat var/secret_key 2>/dev/null)}" \
+		$(BIN)/python manage.py load_classroom --url $(or $(URL),http://127.0.0.1:$(PORT)) --learners $(LEARNERS) --seconds $(SECONDS)
 
 # Lighthouse's scores for the lesson and lab pages, both languages (scripts/lighthouse.py);
 # with URL=... it audits a running server instead of starting one.

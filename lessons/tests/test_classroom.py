@@ -2,7 +2,9 @@
 
 import csv
 import io
+import os
 import re
+import subprocess
 from io import StringIO
 
 import pytest
@@ -264,17 +266,18 @@ def test_the_load_script_refuses_a_server_elsewhere(db):
         call_command("load_classroom", "--url", "http://example.com:8000", "--seconds", "5")
 
 
-def test_the_load_script_counts_a_refused_join_as_an_error(live_server, transactional_db):
-    from lessons.management.commands.load_classroom import Browser, Results
+def test_the_class_counts_a_refused_join_as_an_error(live_server, transactional_db, tmp_path):
+    """The locustfile's learners fail their join when the code is wrong (locust, for real)."""
+    from lessons.management.commands.load_classroom import LOCUSTFILE, locust_command
 
-    classroom = Classroom.objects.create(name="Load")
-    results = Results()
-    refused = Browser(live_server.url, results)
-    refused.request("lab page", "/en/lab/")
-    assert not refused.request("join", "/en/join/", {"code": "ZZZZZZ", "name": "A"})
-    joined = Browser(live_server.url, results)
-    joined.request("lab page", "/en/lab/")
-    code = classroom.join_code
-    assert joined.request("join", "/en/join/", {"code": code, "name": "B"})
-    assert results.errors["join"] == 1
-    assert len(results.latencies["join"]) == 2
+    Classroom.objects.create(name="Load")  # its code is not the one given
+    finished = subprocess.run(
+        [*locust_command(), "--locustfile", str(LOCUSTFILE), "--headless", "--only-summary",
+         "--host", live_server.url, "--users", "3", "--spawn-rate", "3", "--run-time", "3s",
+         "--csv", str(tmp_path / "class"), "--loglevel", "ERROR", "Learner"],
+        env={**os.environ, "SESSIONLAB_JOIN_CODE": "ZZZZZZ"},
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    rows = {row["Name"]: row for row in csv.DictReader((tmp_path / "class_stats.csv").open())}
+    assert rows["join"]["Request Count"] == rows["join"]["Failure Count"] == "3", finished.stderr
+    assert int(rows["lab action"]["Request Count"]) >= 3  # and they go on with the lab

@@ -1,0 +1,112 @@
+"""A class using Session Lab, for locust: `make load` runs it headless (manage.py load_classroom
+sets up the classroom and the instructor, passes them here, and prints the tables).
+
+- A learner opens the lab, joins the classroom with its code and a name, then does a lab
+  action about once a second (as the lab page sends it: htmx, saying which exchange it
+  shows) and presses Check on an exercise every tenth time.
+- One instructor logs in and keeps the classroom's dashboard open: htmx refreshes it
+  every 4 seconds.
+
+The classroom comes from the environment: SESSIONLAB_JOIN_CODE, SESSIONLAB_CLASSROOM (its
+id), SESSIONLAB_INSTRUCTOR and SESSIONLAB_PASSWORD.
+"""
+
+import itertools
+import os
+import random
+
+from locust import HttpUser, constant_pacing, task
+
+LAB_ACTIONS = ("set", "get", "visit", "read", "append_modified")
+CHECKED_EXERCISE = "/en/exercises/cookie-flags/hide-from-javascript/check/"
+CHECK_EVERY = 10
+numbers = itertools.count(1)
+
+
+class Browser(HttpUser):
+    abstract = True
+
+    def csrf_headers(self) -> dict[str, str]:
+        # "__Host-sessionlab_csrftoken" when the site is served over HTTPS.
+        token = next(
+            (c.value for c in self.client.cookies if c.name.endswith("sessionlab_csrftoken")), ""
+        )
+        return {"X-CSRFToken": token, "Referer": self.host.rstrip("/") + "/"}
+
+
+class Learner(Browser):
+    wait_time = constant_pacing(1)
+
+    def on_start(self) -> None:
+        self.number = next(numbers)
+        self.rounds = random.randrange(CHECK_EVERY)  # people do not click in step
+        self.shown = ""
+        self.client.get("/en/lab/", name="lab page")
+        with self.client.post(
+            "/en/join/",
+            {"code": os.environ["SESSIONLAB_JOIN_CODE"], "name": f"Learner {self.number}"},
+            headers=self.csrf_headers(),
+            allow_redirects=False,
+            name="join",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"join answered {response.status_code}")
+
+    @task
+    def lab_action(self) -> None:
+        action = LAB_ACTIONS[self.rounds % len(LAB_ACTIONS)]
+        data = {
+            "action": action,
+            "key": "cart",
+            "value": '["apple"]',
+            "language": "en",
+            "shown": self.shown,
+        }
+        with self.client.post(
+            "/lab/run/",
+            data,
+            headers={**self.csrf_headers(), "HX-Request": "true"},
+            name="lab action",
+            catch_response=True,
+        ) as response:
+            self.shown = response.headers.get("X-Lab-Exchange", "")
+            if response.headers.get("X-Lab-Status") != "200":
+                response.failure(f"lab status {response.headers.get('X-Lab-Status')}")
+        if self.rounds % CHECK_EVERY == 0:
+            self.client.post(
+                CHECKED_EXERCISE,
+                {},
+                headers={**self.csrf_headers(), "HX-Request": "true"},
+                name="exercise check",
+            )
+        self.rounds += 1
+
+
+class Instructor(Browser):
+    fixed_count = 1
+    wait_time = constant_pacing(4)
+
+    def on_start(self) -> None:
+        self.client.get("/en/instructor/login/", name="login page")
+        with self.client.post(
+            "/en/instructor/login/",
+            {
+                "username": os.environ["SESSIONLAB_INSTRUCTOR"],
+                "password": os.environ["SESSIONLAB_PASSWORD"],
+            },
+            headers=self.csrf_headers(),
+            allow_redirects=False,
+            name="login",
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"login answered {response.status_code}")
+
+    @task
+    def dashboard(self) -> None:
+        self.client.get(
+            f"/en/instructor/classrooms/{os.environ['SESSIONLAB_CLASSROOM']}/",
+            headers={"HX-Request": "true"},
+            name="dashboard",
+        )
