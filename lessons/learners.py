@@ -25,16 +25,27 @@ LAST_SEEN_EVERY = datetime.timedelta(hours=1)
 def existing_learner(request: HttpRequest, *, with_exchanges: int = 0) -> Learner | None:
     """The learner of this browser if there is one yet (never creates one).
 
-    With `with_exchanges=n` the learner's latest n lab exchanges come in the
-    same query, newest first, as `learner.recent_exchanges`, without the fields
-    only their timeline entries show (LabExchange.DRAWING_FIELDS), and the lab
-    settings without the lesson of the open preset.
+    The learner and their lab settings usually come with the site's session
+    (its row names the learner: session_engines/site_sessions.py); a session
+    whose row does not name them yet is saved once so that it does.
+
+    With `with_exchanges=n` the learner's latest n lab exchanges come too,
+    newest first, as `learner.recent_exchanges`, without the fields only their
+    timeline entries show (LabExchange.DRAWING_FIELDS).
     """
     public_id = request.session.get(SESSION_LEARNER_KEY)
     if not public_id:
         return None
+    # The site's session engine loads the learner with the session (site_sessions.py).
+    named = getattr(request.session, "learner_named", None)
+    learner = named(public_id) if named is not None else None
     try:
-        learner = _find_learner(public_id, with_exchanges)
+        if learner is None:
+            learner = _find_learner(public_id, with_exchanges)
+            if learner is not None and named is not None:
+                request.session.modified = True  # its row will name the learner from now on
+        elif with_exchanges:
+            learner.recent_exchanges = _recent_exchanges(learner, with_exchanges)
     except ValidationError:
         return None
     if learner is None:
@@ -48,6 +59,17 @@ def existing_learner(request: HttpRequest, *, with_exchanges: int = 0) -> Learne
         learner.last_seen_at = timezone.now()
         Learner.objects.filter(pk=learner.pk).update(last_seen_at=learner.last_seen_at)
     return learner
+
+
+def _recent_exchanges(learner: Learner, count: int) -> list[LabExchange]:
+    """The learner's latest exchanges, newest first, without the fields only their timeline
+    entries show (LabExchange.DRAWING_FIELDS)."""
+    exchanges = list(
+        LabExchange.objects.filter(learner_id=learner.pk).defer(*LabExchange.DRAWING_FIELDS)[:count]
+    )
+    for exchange in exchanges:
+        exchange.learner = learner
+    return exchanges
 
 
 def _find_learner(public_id: str, with_exchanges: int) -> Learner | None:

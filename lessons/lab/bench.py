@@ -201,8 +201,12 @@ def measure_engine(
         )
 
     # The learner's site session, as the site's SessionMiddleware leaves it.
-    site_session = import_module(settings.SESSION_ENGINE).SessionStore()
+    # The learner's site session, saved; each lab request gets it as the site's
+    # SessionMiddleware leaves it: named by its key, read when the view first asks.
+    site_engine = import_module(settings.SESSION_ENGINE)
+    site_session = site_engine.SessionStore()
     site_session[SESSION_LEARNER_KEY] = str(learner.public_id)
+    site_session.save()
 
     # The exchange the lab page shows, as the page tells it with each request.
     shown = {"exchange": ""}
@@ -210,7 +214,7 @@ def measure_engine(
     def lab_request(jar: CookieJar) -> HttpRequest:
         extra = "&" + urlencode({"shown": shown["exchange"]})
         request = post(LAB_PATH, jar, extra, **{"HX-Request": "true"})
-        request.session = site_session
+        request.session = site_engine.SessionStore(site_session.session_key)
         request.htmx = HtmxDetails(request)
         return request
 

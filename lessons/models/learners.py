@@ -7,13 +7,30 @@ from importlib import import_module
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.sessions.base_session import AbstractBaseSession
+from django.contrib.sessions.base_session import AbstractBaseSession, BaseSessionManager
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+class SiteSessionManager(BaseSessionManager):
+    def get_queryset(self):
+        # A session is loaded with its learner and their lab settings (not the preset's
+        # lesson, whose text is long): most pages need them.
+        return super().get_queryset().select_related("learner__lab_config__preset")
+
+
 class SiteSession(AbstractBaseSession):
-    """A session of the site itself, kept apart from the lab's (see session_engines/site_sessions.py)."""
+    """A session of the site itself, kept apart from the lab's (see session_engines/site_sessions.py).
+
+    `learner` is the learner the session names, written by the engine on each save
+    from the session's own data: loading the session brings the learner along.
+    """
+
+    learner = models.ForeignKey(
+        "Learner", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = SiteSessionManager()
 
     class Meta(AbstractBaseSession.Meta):
         verbose_name = _("site session")

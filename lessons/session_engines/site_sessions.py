@@ -12,23 +12,65 @@ other's signature check.
 
 This is the documented way to extend Django's sessions: a model built on
 `AbstractBaseSession` (`lessons.models.SiteSession`), and a SessionStore
-whose `get_model_class()` returns it. Everything else, from keys and expiry
-to `clearsessions`, is Django's database engine unchanged.
+whose `get_model_class()` returns it. Its extra column, `learner`, follows
+Django's own example of one (an account id): `create_model_instance()` fills
+it from the session's data on every save, and loading a session brings the
+learner and their lab settings along in the same query, so a page asks the
+database for the learner only when the session did not name one yet.
+Everything else, from keys and expiry to `clearsessions`, is Django's
+database engine unchanged.
 """
 
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
+from django.core.exceptions import ValidationError
 
 SIGNING_SALT = "lessons.session_engines.site_sessions"
+# The session key naming the learner (lessons.learners.SESSION_LEARNER_KEY).
+LEARNER_KEY = "learner"
 
 
 class SessionStore(DatabaseSessionStore):
+    # The row this request loaded, with its learner (None before loading or without one).
+    row = None
+
     @classmethod
     def get_model_class(cls):
         # Imported here, as Django's own engine does: engines load before the apps are ready.
         from lessons.models import SiteSession
 
         return SiteSession
+
+    def _get_session_from_db(self):
+        # The model's manager brings the learner and their lab settings along.
+        self.row = super()._get_session_from_db()
+        return self.row
+
+    def create_model_instance(self, data):
+        row = super().create_model_instance(data)
+        row.learner_id = self._learner_id(data.get(LEARNER_KEY))
+        return row
+
+    def _learner_id(self, public_id) -> int | None:
+        """The id of the learner the data names: the loaded row's, else asked once."""
+        if not public_id:
+            return None
+        known = self.learner_named(public_id)
+        if known is not None:
+            return known.pk
+        from lessons.models import Learner
+
+        try:
+            return Learner.objects.filter(public_id=public_id).values_list("pk", flat=True).first()
+        except (ValidationError, ValueError):
+            return None
+
+    def learner_named(self, public_id: str):
+        """The learner that came with the loaded row, if it is the one `public_id` names."""
+        learner = self.row.learner if self.row is not None else None
+        if learner is not None and str(learner.public_id) == str(public_id):
+            return learner
+        return None
 
     def _validate_session_key(self, key):
         # Only keys of the shape Django makes reach the database: a cookie with

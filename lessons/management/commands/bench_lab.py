@@ -32,9 +32,10 @@ A sample is the time of the handler call alone (time.perf_counter_ns);
 building the request is not timed, and warm-up requests are not counted.
 The site's own middleware (its session, CSRF, locale, ...) runs for every
 page of the site and bare Django has no counterpart of it, so neither side
-runs it: the lab request carries the learner's site session already loaded,
-as the site's SessionMiddleware leaves it. DEBUG is off while measuring, as in
-production (no SQL query log).
+runs it: the lab request carries the learner's site session as the site's
+SessionMiddleware leaves it, named by its key and read when the view first
+asks for it (that read, which brings the learner along, is measured). DEBUG
+is off while measuring, as in production (no SQL query log).
 
 What it leaves behind: nothing
 ------------------------------
