@@ -288,8 +288,8 @@ def main(argv: list[str] | None = None) -> int:
         help="gunicorn worker processes (default: WORKERS or 2 x cores + 1)",
     )  # fmt: skip
     parser.add_argument(
-        "--threads", type=positive_int, default=int(os.environ.get("THREADS") or 4),
-        help="threads per worker (default: THREADS or 4)",
+        "--threads", type=positive_int, default=int(os.environ.get("THREADS") or 1),
+        help="threads per worker (default: THREADS or 1; docs/performance.md says why)",
     )  # fmt: skip
     parser.add_argument(
         "--bind", default=os.environ.get("BIND") or "0.0.0.0",
