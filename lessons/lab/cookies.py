@@ -154,6 +154,9 @@ class PayloadUnreadable(Exception):
 
 
 def _signed_at(timestamp: str) -> str | None:
+    """When the value says it was signed (base 62 seconds), or None if it says nothing."""
+    if not timestamp:
+        return None  # Django's b62_decode reads the first character before anything else
     try:
         moment = datetime.datetime.fromtimestamp(signing.b62_decode(timestamp), tz=datetime.UTC)
     except (ValueError, OverflowError, OSError):

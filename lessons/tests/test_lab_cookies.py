@@ -150,6 +150,17 @@ def test_a_signed_cookie_is_readable_without_the_key_and_checked_with_it():
     assert decode_signed_cookie("not-a-signed-value", max_age=60)["problem"] == "format"
 
 
+@pytest.mark.parametrize(
+    "value", ["<b>::", "x::", "::", "abc:!!:sig", "abc:zzzzzzzzzzzzzzzzzzzz:sig"]
+)
+def test_a_value_with_three_parts_but_no_readable_time_is_rejected_not_an_error(value):
+    """Three parts, but an empty, odd or impossible time: rejected like any forgery."""
+    decoded = decode_signed_cookie(value, max_age=60)
+    assert decoded["valid"] is False
+    assert decoded["problem"] == "signature"
+    assert decoded["signed_at"] is None
+
+
 def test_a_compressed_signed_cookie_is_decoded_too():
     value = signing.dumps(
         {"text": "a" * 500}, salt="django.contrib.sessions.backends.signed_cookies", compress=True
