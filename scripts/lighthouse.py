@@ -32,8 +32,15 @@ PAGES = (
     "/{lang}/",
     "/{lang}/lessons/what-a-session-is/",
     "/{lang}/lessons/cookie-flags/",
+    # The longest lesson, and one with diagrams in both languages.
+    "/{lang}/lessons/writing-your-own-engine/",
+    "/{lang}/lessons/sessions-and-login/",
     "/{lang}/lab/",
     "/{lang}/glossary/",
+    "/{lang}/search/?q=cookie",
+    "/{lang}/progress/",
+    "/{lang}/join/",
+    "/{lang}/instructor/login/",
 )
 LANGUAGES = ("en", "uz")
 # A first visit's bytes, at most (the classroom setup: compressed static files).
