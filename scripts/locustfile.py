@@ -33,6 +33,19 @@ class Browser(HttpUser):
         )
         return {"X-CSRFToken": token, "Referer": self.host.rstrip("/") + "/"}
 
+    def submit(self, path: str, data: dict[str, str], name: str) -> None:
+        """Post a form that redirects when it works (a join, a login); anything else fails."""
+        with self.client.post(
+            path,
+            data,
+            headers=self.csrf_headers(),
+            allow_redirects=False,
+            name=name,
+            catch_response=True,
+        ) as response:
+            if response.status_code != 302:
+                response.failure(f"{name} answered {response.status_code}")
+
 
 class Learner(Browser):
     # About once a second, 0.5 to 1.5 s apart: people do not click in step. A fixed
@@ -45,16 +58,11 @@ class Learner(Browser):
         self.rounds = random.randrange(CHECK_EVERY)  # people do not click in step
         self.shown = ""
         self.client.get("/en/lab/", name="lab page")
-        with self.client.post(
+        self.submit(
             "/en/join/",
             {"code": os.environ["SESSIONLAB_JOIN_CODE"], "name": f"Learner {self.number}"},
-            headers=self.csrf_headers(),
-            allow_redirects=False,
-            name="join",
-            catch_response=True,
-        ) as response:
-            if response.status_code != 302:
-                response.failure(f"join answered {response.status_code}")
+            "join",
+        )
 
     @task
     def lab_action(self) -> None:
@@ -92,19 +100,14 @@ class Instructor(Browser):
 
     def on_start(self) -> None:
         self.client.get("/en/instructor/login/", name="login page")
-        with self.client.post(
+        self.submit(
             "/en/instructor/login/",
             {
                 "username": os.environ["SESSIONLAB_INSTRUCTOR"],
                 "password": os.environ["SESSIONLAB_PASSWORD"],
             },
-            headers=self.csrf_headers(),
-            allow_redirects=False,
-            name="login",
-            catch_response=True,
-        ) as response:
-            if response.status_code != 302:
-                response.failure(f"login answered {response.status_code}")
+            "login",
+        )
 
     @task
     def dashboard(self) -> None:
