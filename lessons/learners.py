@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from lessons.codes import normalize_code, random_code
 from lessons.models import LabConfig, LabExchange, Learner
+from lessons.session_engines.site_sessions import LEARNER_KEY as SESSION_LEARNER_KEY
 from lessons.throttles import Brake, client_address
 
-SESSION_LEARNER_KEY = "learner"
 # In a browser that came in with a resume code: which of the learner's codes it was.
 RESUMED_GENERATION = "resume_generation"
 # How often a learner's "last seen" is written: often enough to tell who is idle.

@@ -238,41 +238,26 @@ def shown_saves(saves: list[dict], oldest_shown: str | None, cut: bool) -> list[
 
 
 def lab_panels_for(
-    learner: Learner | None,
-    config: LabConfig,
-    timeline: list[LabExchange] | None = None,
-    session_settings: dict[str, Any] | None = None,
-    timeline_complete: bool = False,
-    cross_site: bool = True,
+    learner: Learner | None, config: LabConfig, cross_site: bool = True
 ) -> dict[str, Any]:
-    """Everything the cookie, store and timeline panels show, as plain data.
+    """Everything the cookie, store and timeline panels show, as plain data, read afresh.
 
     `learner` is None for a visitor who has not sent a lab request yet.
-    `timeline` (newest first, more than TIMELINE_SHOWN when there are more),
-    whether it is all of them, and `session_settings` are given by a caller
-    that has them already: a lab request's LabRun. `cross_site` says whether
-    this lab offers the cross-site page (a step of some presets).
+    `cross_site` says whether this lab offers the cross-site page (a step of some presets).
     """
-    if timeline is None:
-        # One more than shown: whether the list is cut.
-        timeline = list(learner.lab_exchanges.all()[: TIMELINE_SHOWN + 1]) if learner else []
-        timeline_complete = len(timeline) <= TIMELINE_SHOWN
+    # One more than shown: whether the list is cut.
+    timeline = list(learner.lab_exchanges.all()[: TIMELINE_SHOWN + 1]) if learner else []
     recent = timeline[:TIMELINE_SHOWN]
     entries = with_story([exchange_data(exchange) for exchange in recent])
-    changes, before = latest_changes(recent)
+    complete = len(timeline) <= TIMELINE_SHOWN
     return {
-        "engine": config.engine,
-        "engine_path": ENGINES[config.engine].path,
-        "settings": session_settings or config.session_settings(),
-        "latest": entries[0] if entries else None,
-        "changes": changes,
-        "before": before,
+        **cards(config, config.session_settings(), entries[0] if entries else None, recent),
         "timeline": entries,
         # The requests with the settings saves between them, for the timeline panel.
         "events": timeline_events(
             entries, config.settings_saves, cut=len(timeline) > TIMELINE_SHOWN
         ),
-        "checklist": checklist(learner, config, timeline, timeline_complete, cross_site),
+        "checklist": checklist(learner, config, timeline, complete, cross_site),
     }
 
 
@@ -294,7 +279,6 @@ def lab_panels_update(
     same_session = previous_for_store(recent, 0)
     entry["what_happened"] = what_happened(entry, store_facts(same_session))
     entry["settings_changed"] = settings_diff(previous.settings_snapshot, latest.settings_snapshot)
-    changes, before = latest_changes(recent)
     saves = config.settings_saves
     since = previous.created_at
     entry_event = {
@@ -303,15 +287,29 @@ def lab_panels_update(
         "after_save": any(datetime.fromisoformat(save["at"]) > since for save in saves),
     }
     return {
-        "engine": config.engine,
-        "engine_path": ENGINES[config.engine].path,
-        "settings": session_settings,
-        "latest": entry,
-        "changes": changes,
-        "before": before,
+        **cards(config, session_settings, entry, recent),
         "events": [entry_event],
         "dropped": dropped_from_view(timeline, saves),
         "checklist": checklist(learner, config, timeline, timeline_complete, cross_site),
+    }
+
+
+def cards(
+    config: LabConfig,
+    session_settings: dict[str, Any],
+    latest: dict[str, Any] | None,
+    recent: list[LabExchange],
+) -> dict[str, Any]:
+    """What the result, cookie and store cards show: the newest exchange (`latest`, as
+    exchange_data gives it, told) and what changed since the ones before it."""
+    changes, before = latest_changes(recent)
+    return {
+        "engine": config.engine,
+        "engine_path": ENGINES[config.engine].path,
+        "settings": session_settings,
+        "latest": latest,
+        "changes": changes,
+        "before": before,
     }
 
 

@@ -70,14 +70,27 @@ FIELD_DEFAULTS = {name: django_default_display(name) for name in LabSettingsForm
 ACTION_INPUT_NAMES = ("key", "value", "seconds", "username", "browser")
 
 
-def _panels_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) -> dict:
-    """What the "panels" partial needs, read afresh: the whole panels' body."""
+def _panels_context(
+    request: HtmxHttpRequest, learner, config: LabConfig, run: LabRun | None = None, **extra
+) -> dict:
+    """What the panels' partials need: after a lab `run` whose page shows the exchange
+    before it, only what changed ("panels-update"); else the whole panels, read afresh."""
     origin = cross_site_origin_for(request)
-    panels = lab_panels_for(learner, config, cross_site=origin is not None)
+    if run is None:
+        panels = lab_panels_for(learner, config, cross_site=origin is not None)
+    else:
+        panels = lab_panels_update(
+            learner,
+            config,
+            run.timeline,
+            run.session_settings,
+            run.timeline_complete,
+            cross_site=origin is not None,
+        )
     return {
         "config": config,
         "panels": panels,
-        "browser_b": jar_contents(config),
+        "browser_b": SimpleLazyObject(lambda: jar_contents(config)),
         "demo_users": SimpleLazyObject(lambda: shown_users(learner)),
         "action_input_names": ACTION_INPUT_NAMES,
         "cross_site_origin": origin,
@@ -256,25 +269,16 @@ def _lab_request_answer(
     whole panels, retargeted. The preset's checklist and the live region are swapped too."""
     shown = request.POST.get("shown", "")
     if run.earlier and shown == str(run.earlier[0].pk):
-        origin = cross_site_origin_for(request)
-        panels = lab_panels_update(
+        context = _panels_context(
+            request,
             learner,
             config,
-            run.timeline,
-            run.session_settings,
-            run.timeline_complete,
-            cross_site=origin is not None,
-        )
-        context = {
-            "config": config,
-            "panels": panels,
-            "browser_b_changed": browser == LabExchange.Browser.B
+            run,
+            browser_b_changed=browser == LabExchange.Browser.B
             or run.exchange.action in BETWEEN_BROWSERS,
-            "browser_b": SimpleLazyObject(lambda: jar_contents(config)),
-            "action_input_names": ACTION_INPUT_NAMES,
-            "solved": solved,
-            "out_of_band": True,
-        }
+            solved=solved,
+            out_of_band=True,
+        )
         return render(request, LAB_TEMPLATE + "#panels-update", context)
     # The exchanges in hand lack what drawing their entries needs: the panels read them.
     context = _panels_context(request, learner, config, solved=solved, out_of_band=True)

@@ -26,7 +26,7 @@ from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionS
 from django.core.exceptions import ValidationError
 
 SIGNING_SALT = "lessons.session_engines.site_sessions"
-# The session key naming the learner (lessons.learners.SESSION_LEARNER_KEY).
+# The session key naming the learner (lessons.learners uses it as SESSION_LEARNER_KEY).
 LEARNER_KEY = "learner"
 
 
