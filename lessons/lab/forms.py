@@ -43,7 +43,8 @@ FIELD_HELP = {
         "No Max-Age or Expires: the cookie is gone when the browser closes."
     ),
     "save_every_request": _(
-        "Save the session and send the cookie again on every response: a sliding expiry."
+        "Save the session and send the cookie again on every response that has a session: a "
+        "sliding expiry. A cookie naming no live session gets a new, empty one each time."
     ),
     "cache_alias": _(
         "Which entry of CACHES the cache and cached_db engines use: the Redis server or the "

@@ -79,9 +79,17 @@ def _stored_before(previous: dict[str, Any] | None, key: str) -> bool:
 
 def _cookie_came_in(exchange: dict[str, Any]) -> bool:
     """Did the request carry the lab's session cookie?"""
+    return _key_sent(exchange) is not None
+
+
+def _key_sent(exchange: dict[str, Any]) -> str | None:
+    """The value of the lab's session cookie the request carried, if it carried one."""
     name = (exchange.get("settings") or {}).get("SESSION_COOKIE_NAME", "")
-    header = exchange.get("cookie_header") or ""
-    return any(pair.strip().startswith(f"{name}=") for pair in header.split(";"))
+    for pair in (exchange.get("cookie_header") or "").split(";"):
+        sent_name, equals, value = pair.strip().partition("=")
+        if equals and sent_name == name:
+            return value
+    return None
 
 
 def _login_sentences(exchange: dict[str, Any]) -> list[str]:
@@ -225,6 +233,16 @@ def _session_sentences(exchange: dict[str, Any], previous: dict[str, Any] | None
     action = ACTIONS.get(exchange.get("action", ""))  # a cross-site visit is none of them
     if settings.get("SESSION_SAVE_EVERY_REQUEST") and not (action and action.modifies):
         reason = _("Django saved the session because SESSION_SAVE_EVERY_REQUEST is on.")
+        sent = _key_sent(exchange)
+        if engine_name != "signed_cookies" and sent and sent != exchange.get("session_key"):
+            # Sending the cookie asks for the expiry, which loads the session: the load
+            # finds nothing and drops the key, so the save creates a new, empty session.
+            reason = _(
+                "Your cookie named no live session, so loading it gave an empty session "
+                "and dropped the key; SESSION_SAVE_EVERY_REQUEST then saved that empty "
+                "session under a new key and sent a new cookie. Every request with such a "
+                "key adds one more empty record."
+            )
     else:
         reason = _("Django saved the session because it was modified.")
     new_record = not _stored_before(previous, exchange.get("session_key") or "")

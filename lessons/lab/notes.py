@@ -37,6 +37,20 @@ class Note(StrEnum):
     MEMCACHED_UNREACHABLE = "memcached_unreachable"
 
 
+# Why a signed_cookies value was refused, by the problem codes of cookies.py.
+SIGNED_COOKIE_PROBLEMS = {
+    "format": lambda: _("it is not three parts separated by colons"),
+    "expired": lambda: _("it was signed longer ago than SESSION_COOKIE_AGE"),
+    "signature": lambda: _("its signature does not match"),
+}
+
+
+def signed_cookie_problem(code: str | None) -> str:
+    """Why a signed_cookies value was refused, in the learner's language."""
+    problem = SIGNED_COOKIE_PROBLEMS.get(code or "")
+    return problem() if problem is not None else "?"
+
+
 def new_note(code: Note, **details: Any) -> dict[str, Any]:
     """A note as it is recorded: its code (a plain string in JSON) and its details."""
     return {"code": str(code), **details}
@@ -148,7 +162,7 @@ def note_messages(note: dict[str, Any]) -> list[str]:
                 "The signed cookie failed its check (%(problem)s): Django threw it away and "
                 "started a new, empty session."
             )
-            % {"problem": note.get("problem") or "?"}
+            % {"problem": signed_cookie_problem(note.get("problem"))}
         ),
         Note.SERVED_FROM: lambda: (
             _("This request read the session from the cache.")

@@ -6,6 +6,7 @@ from django import template
 from django.utils.translation import ngettext
 
 from lessons.lab.limits import CUT_NOTE
+from lessons.lab.notes import signed_cookie_problem
 from lessons.lab.store_view import StoreRow, StoreSection
 from lessons.lab.store_view import login_keys as login_keys_of
 from lessons.lab.store_view import store_sections as sections_of
@@ -34,6 +35,12 @@ def login_keys(store) -> list[StoreRow]:
 def store_sections(store) -> list[StoreSection]:
     """The store panel's sections for a store snapshot (lessons/lab/store_view.py)."""
     return sections_of(store)
+
+
+@register.filter
+def signed_cookie_refusal(code) -> str:
+    """Why a signed_cookies value was refused (cookies.py's problem code), in words."""
+    return signed_cookie_problem(code)
 
 
 @register.filter

@@ -156,3 +156,25 @@ def test_clearing_the_timeline_forgets_the_saves_too(learner):
 def test_refused_settings_are_no_event(learner):
     learner.client.post("/en/lab/settings/", {"engine": "db", "cookie_age": "-5"})
     assert _timeline(learner) == []
+
+
+def test_save_every_request_gives_a_cookie_naming_no_session_a_new_empty_one(learner):
+    """A stale key is not "no session": SESSION_SAVE_EVERY_REQUEST saves a new, empty one."""
+    learner.configure(engine="cache", save_every_request="on")
+    learner.do("set", key="cart", value='["apple"]')
+    old_key = learner.cookie()
+    # The key leaves the cache inside the request; Django then finds nothing under it.
+    answer = learner.do("evict_cache")
+    new_key = learner.cookie()
+    assert answer.set_cookie is not None and new_key and new_key != old_key
+    latest = learner.state()["latest"]
+    assert latest["store"]["cache"]["exists"] and latest["store"]["cache"]["decoded"] == {}
+    story = _story(learner)
+    assert "Your cookie named no live session" in story
+    assert "It set a new key in the cache." in story
+    # The new key names a live (empty) session: the next visit only slides it.
+    learner.do("visit")
+    assert learner.cookie() == new_key
+    story = _story(learner)
+    assert "Your cookie named no live session" not in story
+    assert "because SESSION_SAVE_EVERY_REQUEST is on." in story
