@@ -19,12 +19,17 @@ LOGIN_ACTION_GROUPS = (
     ),
     ("browsers", ("copy_to_b", "plant_from_b")),
 )
+# In the same drawer, below the login actions: the lessons that need a button or two more.
+MORE_ACTION_GROUPS = (
+    ("test_cookie", ("set_test_cookie", "test_cookie_worked", "delete_test_cookie")),
+)
 ACTION_GROUP_LABELS = {
     "data": _("Session data"),
     "session": _("The whole session"),
     "expiry": _("Expiry"),
     "login": _("Logging in"),
     "browsers": _("Between the two browsers"),
+    "test_cookie": _("The test cookie"),
 }
 
 
@@ -36,15 +41,19 @@ def action_groups(groups) -> list:
 
 
 LOGIN_ACTION_NAMES = frozenset(name for _group, names in LOGIN_ACTION_GROUPS for name in names)
+DRAWER_ACTION_NAMES = LOGIN_ACTION_NAMES | frozenset(
+    name for _group, names in MORE_ACTION_GROUPS for name in names
+)
 
 
 def login_actions_open(config: LabConfig, panels: dict) -> bool:
-    """Open the login drawer when the open preset names its buttons or they are in use."""
+    """Open the drawer of login and other actions when the open preset names its buttons
+    or they are in use."""
     if config.browser_b_cookies:
         return True
-    if any(step["action"] in LOGIN_ACTION_NAMES for step in panels["checklist"]):
+    if any(step["action"] in DRAWER_ACTION_NAMES for step in panels["checklist"]):
         return True
     return any(
-        entry["action"] in LOGIN_ACTION_NAMES or entry["browser"] == LabExchange.Browser.B
+        entry["action"] in DRAWER_ACTION_NAMES or entry["browser"] == LabExchange.Browser.B
         for entry in panels["timeline"]
     )

@@ -177,6 +177,24 @@ def _evict_from_cache(session: SessionBase, given: ActionInput) -> ActionOutcome
     return ActionOutcome(python, result=remove())
 
 
+def _set_test_cookie(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    session.set_test_cookie()
+    return ActionOutcome("request.session.set_test_cookie()")
+
+
+def _test_cookie_worked(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    return ActionOutcome("request.session.test_cookie_worked()", session.test_cookie_worked())
+
+
+def _delete_test_cookie(session: SessionBase, given: ActionInput) -> ActionOutcome:
+    python = "request.session.delete_test_cookie()"
+    try:
+        session.delete_test_cookie()
+    except KeyError:
+        return ActionOutcome(python, error=f"KeyError: {session.TEST_COOKIE_NAME!r}")
+    return ActionOutcome(python)
+
+
 def _clearsessions(session: SessionBase, given: ActionInput) -> ActionOutcome:
     output = StringIO()
     call_command("clearsessions", stdout=output, stderr=output)
@@ -221,6 +239,15 @@ ACTIONS = {
             _evict_from_cache,
             modifies=False,
         ),
+        LabAction("set_test_cookie", _("set_test_cookie()"), (), _set_test_cookie),
+        LabAction(
+            "test_cookie_worked",
+            _("test_cookie_worked()"),
+            (),
+            _test_cookie_worked,
+            modifies=False,
+        ),
+        LabAction("delete_test_cookie", _("delete_test_cookie()"), (), _delete_test_cookie),
         *LOGIN_ACTIONS,
     )
 }

@@ -15,6 +15,7 @@ from lessons.htmx import HtmxHttpRequest
 from lessons.lab.action_groups import (
     ACTION_GROUPS,
     LOGIN_ACTION_GROUPS,
+    MORE_ACTION_GROUPS,
     action_groups,
     login_actions_open,
 )
@@ -113,6 +114,7 @@ def _lab_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) 
         "field_defaults": FIELD_DEFAULTS,
         "action_groups": action_groups(ACTION_GROUPS),
         "login_action_groups": action_groups(LOGIN_ACTION_GROUPS),
+        "more_action_groups": action_groups(MORE_ACTION_GROUPS),
         "login_actions_open": login_actions_open(config, panels_context["panels"]),
         "browsers": LabExchange.Browser.choices,
         "request_paths": LAB_REQUEST_PATHS,

@@ -102,6 +102,35 @@ def test_clear_or_flush(learner):
     assert not passed(wrong) and "is not a logout" in wrong
 
 
+def test_the_test_cookie_set_then_confirmed_then_deleted_passes(learner):
+    before = learner.do("test_cookie_worked")
+    assert before.set_cookie is None
+    learner.do("set_test_cookie")
+    assert learner.state()["latest"]["store"]["database"]["decoded"] == {"testcookie": "worked"}
+    learner.do("test_cookie_worked")
+    assert learner.state()["latest"]["result"]["value"] is True
+    learner.do("delete_test_cookie")
+    page = check(learner, "the-session-api", "test-cookie-two-requests")
+    assert passed(page), page
+
+
+def test_the_test_cookie_deleted_before_it_was_confirmed_is_a_near_miss(learner):
+    learner.do("set_test_cookie")
+    learner.do("delete_test_cookie")
+    page = check(learner, "the-session-api", "test-cookie-two-requests")
+    assert not passed(page)
+    assert "before a later request confirmed it" in page
+
+
+def test_deleting_a_test_cookie_that_is_not_there_says_keyerror(learner):
+    learner.do("set", key="cart", value="[]")
+    learner.do("delete_test_cookie")
+    assert learner.state()["latest"]["result"]["error"] == "KeyError: 'testcookie'"
+    page = check(learner, "the-session-api", "test-cookie-two-requests", language="uz")
+    assert not passed(page)
+    assert "KeyError" in page and "test cookie fayli yoʻq edi" in page
+
+
 # --- 03 Database sessions: the row clearsessions removes ------------------------------
 
 LESSON_3 = "database-sessions"

@@ -176,6 +176,63 @@ def save_the_append(evidence: Evidence) -> Verdict:
     )
 
 
+@check("test-cookie-two-requests")
+def test_cookie_two_requests(evidence: Evidence) -> Verdict:
+    """set_test_cookie() in one request, test_cookie_worked() answering True in a later one
+    sent with the cookie that request set, then delete_test_cookie()."""
+    problem = None
+    set_by: dict[str, LabExchange] = {}  # session key -> the request that set the test cookie
+    confirmed: set[str] = set()
+    for exchange in evidence.chronological:
+        if exchange.browser != LabExchange.Browser.A:
+            continue
+        result = exchange.result or {}
+        if exchange.action == "set_test_cookie" and exchange.session_key:
+            set_by[exchange.session_key] = exchange
+        elif exchange.action == "test_cookie_worked":
+            sent = evidence.cookie_sent(exchange)
+            if result.get("value") is True and sent in set_by:
+                confirmed.add(exchange.session_key)
+            elif sent is None:
+                problem = _(
+                    "Your browser sent no session cookie with that request, so "
+                    "test_cookie_worked() could only say False. Press set_test_cookie() first."
+                )
+            else:
+                problem = _(
+                    "test_cookie_worked() said False: the session your browser sent holds no "
+                    "test cookie. Press set_test_cookie(), then ask again in the next request."
+                )
+        elif exchange.action == "delete_test_cookie":
+            if result.get("error"):
+                problem = _(
+                    "delete_test_cookie() raised %(error)s: there was no test cookie in the "
+                    "session to delete."
+                ) % {"error": result["error"]}
+            elif exchange.session_key in confirmed:
+                return Verdict(
+                    True,
+                    _(
+                        "Done: one request set the test cookie, the next found it "
+                        "(test_cookie_worked() said True, so your browser keeps cookies), and "
+                        "delete_test_cookie() removed it."
+                    ),
+                )
+            else:
+                problem = _(
+                    "You deleted the test cookie before a later request confirmed it: ask "
+                    "test_cookie_worked() in between."
+                )
+    if problem:
+        return Verdict(False, problem)
+    if confirmed:
+        return Verdict(False, _("Confirmed. Now tidy up with delete_test_cookie()."))
+    return Verdict(
+        False,
+        _("No test cookie yet: press set_test_cookie(), then test_cookie_worked()."),
+    )
+
+
 # --- 03 Database sessions ----------------------------------------------------------
 
 
