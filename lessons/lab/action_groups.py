@@ -22,6 +22,9 @@ LOGIN_ACTION_GROUPS = (
 # In the same drawer, below the login actions: the lessons that need a button or two more.
 MORE_ACTION_GROUPS = (
     ("test_cookie", ("set_test_cookie", "test_cookie_worked", "delete_test_cookie")),
+    ("at_once", ("two_tabs",)),
+    ("http_cache", ("cached_public_page", "cached_personal_page")),
+    ("async", ("async_aset", "async_aget", "async_sync_get")),
 )
 ACTION_GROUP_LABELS = {
     "data": _("Session data"),
@@ -30,6 +33,9 @@ ACTION_GROUP_LABELS = {
     "login": _("Logging in"),
     "browsers": _("Between the two browsers"),
     "test_cookie": _("The test cookie"),
+    "at_once": _("Two requests at once"),
+    "http_cache": _("A cache in front of the page"),
+    "async": _("In an async view"),
 }
 
 

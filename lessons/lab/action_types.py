@@ -6,6 +6,8 @@ from typing import Any
 
 from django.utils.functional import Promise
 
+from lessons.lab.session_settings import SESSION_SETTINGS_VIEW as lab_settings
+
 
 class ActionInputError(ValueError):
     """Bad input for an action; `field` names the form field, the message says why."""
@@ -53,3 +55,15 @@ class LabAction:
     # SESSION_SAVE_EVERY_REQUEST's doing.)
     modifies: bool = True
     takes_request: bool = False
+
+
+def passed_on(response) -> dict[str, str]:
+    """What the lab request passes on from a response an action got in its name (a cached
+    page, an async view): the session cookie it set and its Vary, for ActionOutcome.extra."""
+    extra = {}
+    morsel = response.cookies.get(lab_settings.SESSION_COOKIE_NAME)
+    if morsel is not None:
+        extra["pass_cookie"] = morsel.OutputString()
+    if response.has_header("Vary"):
+        extra["pass_vary"] = response["Vary"]
+    return extra

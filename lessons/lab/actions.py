@@ -16,8 +16,11 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from lessons.lab.action_types import ActionInput, ActionInputError, ActionOutcome, LabAction
+from lessons.lab.async_view import in_async_view
+from lessons.lab.cached_page import cached_page
 from lessons.lab.limits import ValueRefused, parse_json_value, session_size_problem
 from lessons.lab.login_actions import LOGIN_ACTIONS
+from lessons.lab.two_tabs import two_tabs
 from lessons.models import DEMO_USERNAMES
 from lessons.session_engines.redis_json import SessionStore as RedisJsonSessionStore
 
@@ -248,6 +251,52 @@ ACTIONS = {
             modifies=False,
         ),
         LabAction("delete_test_cookie", _("delete_test_cookie()"), (), _delete_test_cookie),
+        LabAction(
+            "two_tabs",
+            _("Two tabs at once"),
+            ("key", "value"),
+            two_tabs,
+            takes_request=True,
+        ),
+        LabAction(
+            "cached_public_page",
+            _("Cached page that ignores the session"),
+            (),
+            cached_page("public"),
+            modifies=False,
+            takes_request=True,
+        ),
+        LabAction(
+            "cached_personal_page",
+            _("Cached page that reads the session"),
+            (),
+            cached_page("personal"),
+            modifies=False,
+            takes_request=True,
+        ),
+        LabAction(
+            "async_aset",
+            _("await aset() in an async view"),
+            ("key", "value"),
+            in_async_view("aset"),
+            takes_request=True,
+        ),
+        LabAction(
+            "async_aget",
+            _("await aget() in an async view"),
+            ("key",),
+            in_async_view("aget"),
+            modifies=False,
+            takes_request=True,
+        ),
+        LabAction(
+            "async_sync_get",
+            _("get() in an async view (the mistake)"),
+            ("key",),
+            in_async_view("sync_get"),
+            modifies=False,
+            takes_request=True,
+        ),
         *LOGIN_ACTIONS,
     )
 }

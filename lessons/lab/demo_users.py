@@ -21,16 +21,25 @@ from lessons.models import DEMO_USERNAMES, LabUser, Learner, demo_password
 LAB_BACKEND = "lessons.lab.demo_users.LabUserBackend"
 
 _lab_learner_id: ContextVar[int | None] = ContextVar("lab_learner_id", default=None)
+_lab_learner_public_id: ContextVar[str] = ContextVar("lab_learner_public_id", default="")
 
 
 @contextmanager
 def users_of(learner: Learner) -> Iterator[None]:
-    """In the body, the lab's backend finds this learner's demo users (and nobody else's)."""
+    """In the body, the lab's backend finds this learner's demo users (and nobody else's),
+    and `running_learner()` names the learner."""
     token = _lab_learner_id.set(learner.pk)
+    public_token = _lab_learner_public_id.set(str(learner.public_id))
     try:
         yield
     finally:
+        _lab_learner_public_id.reset(public_token)
         _lab_learner_id.reset(token)
+
+
+def running_learner() -> str:
+    """The public id of the learner whose lab request is running ("" outside one)."""
+    return _lab_learner_public_id.get()
 
 
 class LabUserBackend(BaseBackend):

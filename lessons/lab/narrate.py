@@ -192,9 +192,53 @@ def _login_sentences(exchange: dict[str, Any]) -> list[str]:
     return [story] if story else []
 
 
+def _two_tabs_sentences(exchange: dict[str, Any]) -> list[str]:
+    """What two overlapping requests did to one session, in words."""
+    result = exchange.get("result") or {}
+    if exchange.get("action") != "two_tabs" or result.get("error"):
+        return []
+    sentence = _(
+        "Both tabs loaded the same session. Tab 2 saved %(key)s first; then tab 1 saved the "
+        "whole dictionary it had loaded, with its own change and without %(key)s: tab 2's "
+        "change is lost."
+    )
+    if exchange.get("engine") == "signed_cookies":
+        sentence = _(
+            "Both tabs loaded the same session. Tab 2's response carried a cookie with "
+            "%(key)s; tab 1's response came last, with the whole dictionary it had loaded "
+            "and without %(key)s. The browser keeps the last cookie: tab 2's change is lost."
+        )
+    return [sentence % {"key": result.get("lost_key", "")}]
+
+
+def _cached_page_sentences(exchange: dict[str, Any]) -> list[str]:
+    """Where the cached page came from, for you and for the next visitor, in words."""
+    result = exchange.get("result") or {}
+    if not exchange.get("action", "").startswith("cached_") or result.get("error"):
+        return []
+    pages = result.get("value") or {}
+    you, after = pages.get("you") or {}, pages.get("next_visitor") or {}
+    sentences = [
+        _("Your page came from the cache: the view did not run.")
+        if you.get("from_cache")
+        else _("Your page was made by the view; UpdateCacheMiddleware: %(verdict)s.")
+        % {"verdict": you.get("cacheable", "")},
+        _("The next visitor, with no cookie, got a copy from the cache.")
+        if after.get("from_cache")
+        else _("The next visitor, with no cookie, got a page made for them by the view."),
+    ]
+    if after.get("set_cookie"):
+        sentences.append(_("The next visitor's page set a session cookie."))
+    return sentences
+
+
 def what_happened(exchange: dict[str, Any], previous: dict[str, Any] | None) -> list[str]:
     """A few plain sentences for an exchange as panels.exchange_data gives it."""
-    told = _login_sentences(exchange)
+    told = (
+        _two_tabs_sentences(exchange)
+        + _cached_page_sentences(exchange)
+        + _login_sentences(exchange)
+    )
     if exchange.get("action") == "plant_from_b":
         return told
     return told + _session_sentences(exchange, previous)

@@ -21,6 +21,7 @@ from typing import Any
 from django.contrib.auth.middleware import AuthenticationMiddleware
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
+from django.utils.cache import patch_vary_headers
 
 from lessons.engines import ENGINES
 from lessons.lab.actions import ActionInput, ActionOutcome, LabAction
@@ -175,7 +176,15 @@ def respond_through_session_middleware(
         try:
             middleware = SessionMiddleware(AuthenticationMiddleware(lab_view))
             response, failures = middleware(lab_request), []
-            planted = outcome_box.get("outcome") and outcome_box["outcome"].extra.get("plant")
+            outcome = outcome_box.get("outcome")
+            passed_on = outcome and outcome.extra.get("pass_cookie")
+            if passed_on:
+                # The Set-Cookie of a page the action asked for in this request's name
+                # (cached_page.py, async_view.py): the browser gets it as from that page.
+                response.cookies.load(passed_on)
+            if outcome and outcome.extra.get("pass_vary"):
+                patch_vary_headers(response, outcome.extra["pass_vary"].split(","))
+            planted = outcome and outcome.extra.get("plant")
             if planted:
                 # Not Django's doing: what a page on a sibling subdomain can set, after it.
                 response.set_cookie(

@@ -172,3 +172,8 @@ def lab_session_settings(values: Mapping[str, Any]) -> Iterator[None]:
         yield
     finally:
         _active_lab_settings.reset(token)
+
+
+def active_lab_settings() -> dict[str, Any]:
+    """The session settings of the lab request running in this thread or task ({} outside)."""
+    return dict(_active_lab_settings.get() or {})

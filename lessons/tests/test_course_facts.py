@@ -140,9 +140,11 @@ def test_the_language_goes_in_its_own_cookie_not_in_the_session():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_an_async_view_needs_the_a_methods_on_the_db_engine():
+def test_an_async_view_needs_the_a_methods_on_the_db_engine(monkeypatch):
     """Lesson 2: with a cookie, a sync read raises SynchronousOnlyOperation in an async
     view on the db engine; aget/aset work."""
+    # Django's guard, as a server runs it (the browser tests' conftest turns it off).
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     existing = DatabaseStore()
     existing["cart"] = ["apple"]
     existing.create()
@@ -198,3 +200,24 @@ def test_stock_redis_snapshots_and_keeps_its_data_over_a_clean_restart(tmp_path:
     finally:
         server.kill()
         server.wait(timeout=10)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_adelete_test_cookie_leaves_the_session_unmodified():
+    """Lesson 17: the async twin deletes the key without marking the session modified;
+    delete_test_cookie() marks it."""
+    with override_settings(**DJANGO_DEFAULTS, SESSION_ENGINE=DB_ENGINE):
+        session = DatabaseStore()
+        session.set_test_cookie()
+        session.create()
+
+        async def delete_it():
+            loaded = DatabaseStore(session.session_key)
+            await loaded.adelete_test_cookie()
+            return loaded
+
+        loaded = async_to_sync(delete_it)()
+        assert not loaded.test_cookie_worked() and loaded.modified is False
+        again = DatabaseStore(session.session_key)
+        again.delete_test_cookie()
+        assert again.modified is True
