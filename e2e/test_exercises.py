@@ -151,6 +151,47 @@ def test_lesson_2_in_uzbek(page: Page, live_server, live_lessons):
     run(page, "append_modified", key="cart", value='"nok"')
     check_lab_exercise(page, base, "uz", lesson, "save-the-append", expect_done=True)
     answer_question(page, base, "uz", lesson, "clear-or-flush", wrong=0, right=1)
+    open_lab(page, base, "uz")
+    open_drawer(page)
+    for action in ("set_test_cookie", "test_cookie_worked", "delete_test_cookie"):
+        run(page, action)
+    check_lab_exercise(page, base, "uz", lesson, "test-cookie-two-requests", expect_done=True)
+    assert_lesson_complete(page, base, "uz", lesson)
+
+
+def open_drawer(page: Page) -> None:
+    """Open the lab's drawer of login and other actions, if it is closed."""
+    drawer = page.get_by_test_id("login-actions")
+    if drawer.get_attribute("open") is None:
+        drawer.locator("summary").click()
+
+
+def test_lesson_15_in_english(page: Page, live_server, live_lessons):
+    base, lesson = live_server.url, "two-requests-at-once"
+    check_lab_exercise(page, base, "en", lesson, "lose-an-update", expect_done=False)
+    open_lab(page, base)
+    run(page, "set", key="cart", value='["apple"]')
+    open_drawer(page)
+    run(page, "two_tabs", key="coupon", value='"SPRING"')
+    expect(page.get_by_test_id("what-happened")).to_contain_text("tab 2's change is lost")
+    check_lab_exercise(page, base, "en", lesson, "lose-an-update", expect_done=True)
+    answer_question(page, base, "en", lesson, "keep-both-changes", wrong=0, right=2)
+    assert_lesson_complete(page, base, "en", lesson)
+
+
+def test_lesson_16_in_uzbek(page: Page, live_server, live_lessons):
+    base, lesson = live_server.url, "sessions-and-http-caches"
+    open_lab(page, base, "uz")
+    run(page, "set", key="cart", value='["olma", "nok"]')
+    open_drawer(page)
+    run(page, "cached_personal_page")
+    check_lab_exercise(page, base, "uz", lesson, "cached-page-is-yours-alone", expect_done=True)
+    open_lab(page, base, "uz")
+    save_settings(page, save_every_request=True)
+    open_drawer(page)
+    run(page, "cached_public_page")
+    check_lab_exercise(page, base, "uz", lesson, "save-every-request-not-cached", expect_done=True)
+    answer_question(page, base, "uz", lesson, "private-page", wrong=0, right=1)
     assert_lesson_complete(page, base, "uz", lesson)
 
 

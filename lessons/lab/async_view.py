@@ -62,7 +62,12 @@ def in_async_view(kind: str):
 
         try:
             response = async_to_sync(SessionMiddleware(view))(
-                RequestFactory().post(request.path, headers=headers)
+                RequestFactory().post(
+                    request.path,
+                    headers=headers,
+                    HTTP_HOST=request.get_host(),
+                    secure=request.is_secure(),
+                )
             )
         except Exception as error:  # the store failed: a result to show, not an error page
             return ActionOutcome(python, error=f"{type(error).__name__}: {error}")

@@ -73,10 +73,15 @@ def _stack(kind: str, prefix: str, ran: list):
     return update
 
 
-def _visit(kind: str, prefix: str, cookie: str | None) -> tuple[HttpResponse, dict[str, Any]]:
-    # The Cookie header itself: a cache that varies on Cookie keys its copies by it.
+def _visit(
+    first: HttpRequest, kind: str, prefix: str, cookie: str | None
+) -> tuple[HttpResponse, dict[str, Any]]:
+    # The Cookie header itself: a cache that varies on Cookie keys its copies by it. The
+    # host is the lab request's own (checked against ALLOWED_HOSTS), part of the cache key.
     headers = {"Cookie": f"{lab_settings.SESSION_COOKIE_NAME}={cookie}"} if cookie else {}
-    request = RequestFactory().get(PAGE_PATHS[kind], headers=headers)
+    request = RequestFactory().get(
+        PAGE_PATHS[kind], headers=headers, HTTP_HOST=first.get_host(), secure=first.is_secure()
+    )
     ran: list = []
     response = _stack(kind, prefix, ran)(request)
     morsel = response.cookies.get(lab_settings.SESSION_COOKIE_NAME)
@@ -104,8 +109,8 @@ def cached_page(kind: str):
         prefix = cache_prefix()
         cookie = request.COOKIES.get(lab_settings.SESSION_COOKIE_NAME)
         try:
-            yours, you = _visit(kind, prefix, cookie)
-            _, next_visitor = _visit(kind, prefix, None)
+            yours, you = _visit(request, kind, prefix, cookie)
+            _, next_visitor = _visit(request, kind, prefix, None)
         except Exception as error:  # Redis down: a result to show, not an error page
             return ActionOutcome(python, error=f"{type(error).__name__}: {error}")
         you["cacheable"] = (

@@ -40,7 +40,9 @@ WAIT_SECONDS = 10
 
 def _second_tab_request(first: HttpRequest, cookie_value: str) -> HttpRequest:
     """The same request from the other tab: the same path, the same session cookie."""
-    request = RequestFactory().post(first.path)
+    request = RequestFactory().post(
+        first.path, HTTP_HOST=first.get_host(), secure=first.is_secure()
+    )
     request.COOKIES = {lab_settings.SESSION_COOKIE_NAME: cookie_value}
     return request
 

@@ -168,3 +168,18 @@ def test_a_strict_cookie_fails_the_lessons_test_in_uzbek_too(learner):
     learner.do("set", key="cart", value='["7"]')
     page = check(learner, "testing-code-that-uses-sessions", "pass-the-cookie-test", "uz")
     assert not passed(page) and "SameSite qiymati Lax emas" in page
+
+
+@pytest.mark.parametrize("action", ["two_tabs", "cached_personal_page", "async_aget"])
+def test_the_requests_an_action_sends_keep_the_hosts_name(action, settings):
+    """On a server, "testserver" is not an allowed host: the lab's own requests must use
+    the host the learner used, or Django refuses them (DisallowedHost)."""
+    from django.test import Client
+
+    from lessons.tests.lab_helpers import LabLearner
+
+    settings.ALLOWED_HOSTS = ["lab.example"]
+    learner = LabLearner(client=Client(HTTP_HOST="lab.example"))
+    learner.do("set", key="cart", value='["apple"]')
+    learner.do(action, key="cart", value='"x"')
+    assert _result(learner)["error"] is None
