@@ -223,6 +223,9 @@ def test_when_redis_is_down_cache_engines_say_so_and_the_rest_keeps_working(lear
 
         learner.configure(engine="db")
         assert learner.do("set", key="cart", value="[3]").status == 200
+        # The cached page lives in that Redis too: a message, in the learner's language.
+        page = learner.do("cached_public_page", language="uz").html
+        assert "Redis esa hozir javob bermayapti" in page
 
         # Redis comes back on the same address: the lab works again, no restart.
         revived = PrivateRedis(workdir=tmp_path, port=port).start()
