@@ -66,6 +66,24 @@ def test_every_setting_name_of_the_english_lesson_is_in_the_uzbek_one(slug):
     assert not english - uzbek, f"{slug}: missing or translated in Uzbek: {sorted(english - uzbek)}"
 
 
+# A case ending written apart from the code name it belongs to ("`SESSION_COOKIE_AGE` ni"):
+# Uzbek attaches it ("`SESSION_COOKIE_AGE`ni") or adds a noun ("... sozlamasini").
+DETACHED_ENDING = re.compile(r"`[ \t]+(?:ni|ga|da|dan|ning|dagi|gacha|siz|lar|larni|larga)\b")
+FENCED = re.compile(r"```.*?```", re.DOTALL)
+
+
+@pytest.mark.parametrize("slug", EXPECTED_SLUGS)
+def test_uzbek_case_endings_stay_attached_to_code_names(slug):
+    source = SOURCES[slug]
+    texts = [source.body["uz"], source.summary["uz"]]
+    texts += [value for preset in source.presets for value in preset.text["uz"].values()]
+    for exercise in source.exercises:
+        texts += [str(value) for value in exercise.text["uz"].values()]
+    for text in texts:
+        detached = DETACHED_ENDING.findall(FENCED.sub(" ", text))
+        assert not detached, f"{slug}: {detached[:5]}"
+
+
 @pytest.mark.parametrize("slug", EXPECTED_SLUGS)
 def test_uzbek_words_use_modifier_letters_not_ascii_apostrophes(slug):
     source = SOURCES[slug]
