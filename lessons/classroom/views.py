@@ -1,6 +1,7 @@
 """Instructors' pages (classrooms, the live dashboard) and the learners' join page."""
 
 import csv
+import datetime
 
 import segno
 from django.contrib.auth import views as auth_views
@@ -8,14 +9,21 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lessons.classroom.forms import ClassroomForm, JoinForm
-from lessons.classroom.services import JoinRefused, dashboard_for, join_classroom, reset_member
+from lessons.classroom.services import (
+    JoinRefused,
+    dashboard_changes,
+    dashboard_for,
+    join_classroom,
+    members_signature,
+    reset_member,
+)
 from lessons.codes import normalize_code
 from lessons.htmx import HtmxHttpRequest
 from lessons.models import Classroom, Membership
@@ -83,15 +91,41 @@ def instructor_home(request: HtmxHttpRequest) -> HttpResponse:
 @_instructors_only
 @require_GET
 def classroom_dashboard(request: HtmxHttpRequest, classroom_id: int) -> HttpResponse:
-    """Learners by exercises, refreshed by htmx every few seconds."""
+    """Learners by exercises. The page asks every few seconds for what changed since its
+    last reading: only the rows of learners whose progress moved come back, as
+    out-of-band swaps, so the grid keeps its scroll and the focus stays where it was.
+    A join or a removal redraws the whole grid."""
     classroom = instructor_classroom(request, classroom_id)
+    if request.htmx:
+        memberships = list(classroom.memberships.all())
+        since = _since(request.GET.get("since", ""))
+        same_members = request.GET.get("members") == members_signature(
+            [membership.pk for membership in memberships]
+        )
+        if since is not None and same_members:
+            changes = dashboard_changes(classroom, memberships, since)
+            context = {"classroom": classroom, "changes": changes}
+            return render(request, "classroom/dashboard.html#changes", context)
+        context = {"classroom": classroom, "dashboard": dashboard_for(classroom)}
+        return render(request, "classroom/dashboard.html#grid-redrawn", context)
     join_path = reverse("lessons:join_code", kwargs={"code": classroom.join_code})
     join_url = request.build_absolute_uri(join_path)
-    context = {"classroom": classroom, "dashboard": dashboard_for(classroom), "join_url": join_url}
-    if request.htmx:
-        return render(request, "classroom/dashboard.html#grid", context)
-    context["join_qr"] = join_qr_svg(join_url)
+    context = {
+        "classroom": classroom,
+        "dashboard": dashboard_for(classroom),
+        "join_url": join_url,
+        "join_qr": join_qr_svg(join_url),
+    }
     return render(request, "classroom/dashboard.html", context)
+
+
+def _since(raw: str) -> datetime.datetime | None:
+    """The page's last reading, as it sent it back; None (redraw everything) if unreadable."""
+    try:
+        moment = datetime.datetime.fromisoformat(raw)
+    except ValueError:
+        return None
+    return moment if timezone.is_aware(moment) else None
 
 
 def join_qr_svg(url: str) -> SafeString:
@@ -113,7 +147,7 @@ def classroom_csv(request: HtmxHttpRequest, classroom_id: int) -> HttpResponse:
         [
             _("Learner"),
             _("Done"),
-            *(f"{e.lesson.order}.{e.order} {e.slug}" for e in dashboard.exercises),
+            *(f"{column.number} {column.exercise.slug}" for column in dashboard.columns),
         ]
     )
     for row in dashboard.rows:

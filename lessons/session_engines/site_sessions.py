@@ -14,13 +14,15 @@ This is the documented way to extend Django's sessions: a model built on
 `AbstractBaseSession` (`lessons.models.SiteSession`), and a SessionStore
 whose `get_model_class()` returns it. Its extra column, `learner`, follows
 Django's own example of one (an account id): `create_model_instance()` fills
-it from the session's data on every save, and loading a session brings the
+it from the session's data on every save (`acreate_model_instance()` on an
+async save), and loading a session brings the
 learner and their lab settings along in the same query, so a page asks the
 database for the learner only when the session did not name one yet.
 Everything else, from keys and expiry to `clearsessions`, is Django's
 database engine unchanged.
 """
 
+from asgiref.sync import sync_to_async
 from django.contrib.sessions.backends.base import VALID_KEY_CHARS
 from django.contrib.sessions.backends.db import SessionStore as DatabaseSessionStore
 from django.core.exceptions import ValidationError
@@ -49,6 +51,12 @@ class SessionStore(DatabaseSessionStore):
     def create_model_instance(self, data):
         row = super().create_model_instance(data)
         row.learner_id = self._learner_id(data.get(LEARNER_KEY))
+        return row
+
+    async def acreate_model_instance(self, data):
+        # asave() builds its row here, not in create_model_instance(): the column too.
+        row = await super().acreate_model_instance(data)
+        row.learner_id = await sync_to_async(self._learner_id)(data.get(LEARNER_KEY))
         return row
 
     def _learner_id(self, public_id) -> int | None:

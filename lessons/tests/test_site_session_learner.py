@@ -55,3 +55,22 @@ def test_the_signed_data_decides_who_the_learner_is_not_the_column(learner):
     assert learner.state()["latest"]["result"]["value"] == ["mine"]
     assert not LabExchange.objects.filter(learner=someone).exists()
     assert site_row(learner).learner_id == owner  # and the row says so again
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_async_save_names_the_learner_too():
+    """asave() builds its row in acreate_model_instance(), not create_model_instance()."""
+    from asgiref.sync import async_to_sync
+
+    from lessons.session_engines.site_sessions import LEARNER_KEY, SessionStore
+
+    someone = Learner.objects.create()
+
+    async def save_it():
+        session = SessionStore()
+        await session.aset(LEARNER_KEY, str(someone.public_id))
+        await session.asave()
+        return session.session_key
+
+    key = async_to_sync(save_it)()
+    assert SiteSession.objects.get(session_key=key).learner_id == someone.pk
