@@ -63,3 +63,33 @@ def test_a_class_from_creation_to_a_live_dashboard(page: Page, browser, live_ser
     expect(dilnoza).to_have_url(re.compile("/instructor/login/"))
     for context, _learner in learners:
         context.close()
+
+
+def test_reset_asks_first_and_can_be_undone(page: Page, browser, live_server, live_lessons):
+    base = live_server.url
+    code = create_classroom(page, base)
+    context = browser.new_context()
+    learner = context.new_page()
+    learner.goto(f"{base}/en/join/{code}/")
+    learner.get_by_label("Your name").fill("Aziz")
+    learner.get_by_role("button", name="Join").click()
+    learner.goto(f"{base}/en/lessons/signed-cookie-sessions/")
+    box = learner.locator('[data-exercise="nothing-on-the-server"]')
+    box.locator('input[value="4"]').check()
+    box.get_by_role("button", name="Answer").click()
+    expect(box).to_have_class(re.compile("exercise--done"))
+    context.close()
+
+    page.reload()
+    grid = page.get_by_test_id("dashboard-grid")
+    expect(grid.locator(".cell--done")).to_have_count(1)
+    grid.get_by_role("link", name="Reset the progress of Aziz").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Reset Aziz's progress?")
+    page.get_by_test_id("confirm").click()
+    expect(page.get_by_test_id("undo-notice")).to_contain_text(
+        "Aziz's progress in this class was reset."
+    )
+    expect(page.get_by_test_id("dashboard-grid").locator(".cell--done")).to_have_count(0)
+    page.get_by_role("button", name="Undo").click()
+    expect(page.get_by_test_id("dashboard-message")).to_have_text("Undone.")
+    expect(page.get_by_test_id("dashboard-grid").locator(".cell--done")).to_have_count(1)

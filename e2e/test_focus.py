@@ -1,5 +1,7 @@
 """Focus is never lost after an htmx swap: a keyboard user stays where they were."""
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from e2e.test_classroom import create_classroom
@@ -52,7 +54,6 @@ def test_the_dashboard_refresh_keeps_the_focus_and_the_scroll(
     learner.get_by_label("Your name").fill("Aziz")
     learner.get_by_role("button", name="Join").click()
     expect(learner.get_by_test_id("classroom-banner")).to_be_visible()
-    learner_context.close()
 
     grid = page.get_by_test_id("dashboard-grid")
     expect(grid).to_contain_text("Aziz", timeout=10_000)
@@ -60,14 +61,23 @@ def test_the_dashboard_refresh_keeps_the_focus_and_the_scroll(
     scroller.evaluate("element => { element.scrollLeft = element.scrollWidth; }")
     scrolled = scroller.evaluate("element => element.scrollLeft")
     assert scrolled > 0, "the grid should be wider than this window"
-    remove = grid.get_by_role("button", name="Remove")
+    remove = grid.get_by_role("link", name="Remove Aziz")
     remove.focus()
+
+    # While the instructor waits, the learner passes an exercise: its cell changes.
+    learner.goto(f"{live_server.url}/en/lessons/signed-cookie-sessions/")
+    box = learner.locator('[data-exercise="nothing-on-the-server"]')
+    box.locator('input[value="4"]').check()
+    box.get_by_role("button", name="Answer").click()
+    expect(learner.locator('[data-exercise="nothing-on-the-server"]')).to_have_class(
+        re.compile("exercise--done")
+    )
+    learner_context.close()
 
     for _refresh in range(2):
         with page.expect_response(lambda r: r.request.headers.get("hx-request") == "true"):
             pass
         page.wait_for_timeout(200)  # the swap settles after the response arrives
-        expect(grid.get_by_role("button", name="Remove")).to_be_focused()
-        assert (
-            page.locator("#dashboard-scroll").evaluate("element => element.scrollLeft") == scrolled
-        )
+        expect(grid.get_by_role("link", name="Remove Aziz")).to_be_focused()
+        assert scroller.evaluate("element => element.scrollLeft") == scrolled
+    expect(grid.locator(".cell--done")).to_have_count(1)

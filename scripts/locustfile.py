@@ -4,8 +4,8 @@ sets up the classroom and the instructor, passes them here, and prints the table
 - A learner opens the lab, joins the classroom with its code and a name, then does a lab
   action about once a second (0.5 to 1.5 s apart) (as the lab page sends it: htmx, saying which exchange it
   shows) and presses Check on an exercise every tenth time.
-- One instructor logs in and keeps the classroom's dashboard open: htmx refreshes it
-  every 4 seconds.
+- One instructor logs in and keeps the classroom's dashboard open: every 4 seconds it
+  asks for what changed since its last reading, as the page does.
 
 The classroom comes from the environment: SESSIONLAB_JOIN_CODE, SESSIONLAB_CLASSROOM (its
 id), SESSIONLAB_INSTRUCTOR and SESSIONLAB_PASSWORD.
@@ -14,6 +14,7 @@ id), SESSIONLAB_INSTRUCTOR and SESSIONLAB_PASSWORD.
 import itertools
 import os
 import random
+import re
 
 from locust import HttpUser, between, constant_pacing, task
 
@@ -111,8 +112,24 @@ class Instructor(Browser):
 
     @task
     def dashboard(self) -> None:
-        self.client.get(
-            f"/en/instructor/classrooms/{os.environ['SESSIONLAB_CLASSROOM']}/",
-            headers={"HX-Request": "true"},
-            name="dashboard",
+        """As the dashboard page does: it sends back its last reading (`since`) and which
+        members it shows, and gets only what changed (a join redraws the grid)."""
+        url = f"/en/instructor/classrooms/{os.environ['SESSIONLAB_CLASSROOM']}/"
+        if not getattr(self, "reading", None):
+            self.reading = page_reading(self.client.get(url, name="dashboard page").text)
+        response = self.client.get(
+            url, params=self.reading, headers={"HX-Request": "true"}, name="dashboard"
         )
+        self.reading = {**self.reading, **page_reading(response.text)}
+
+
+def page_reading(html: str) -> dict[str, str]:
+    """The dashboard's `since` and `members`, from a page or a refresh's answer."""
+    found = {}
+    since = re.search(r'name="since" id="dashboard-since" value="([^"]+)"', html)
+    if since:
+        found["since"] = since.group(1)
+    members = re.search(r'name="members" value="([^"]*)"', html)
+    if members:
+        found["members"] = members.group(1)
+    return found

@@ -159,6 +159,10 @@ class Dashboard:
         return [column for group in self.groups for column in group.columns]
 
     @property
+    def column_counts(self) -> list[tuple[Column, int]]:
+        return list(zip(self.columns, self.done_counts, strict=True))
+
+    @property
     def learner_count(self) -> int:
         return len(self.rows)
 
@@ -286,8 +290,128 @@ def dashboard_changes(
     return DashboardChanges(rows, done_counts, len(memberships), read_at)
 
 
-def reset_member(membership: Membership) -> None:
-    """Forget a member's exercise results in this classroom's lessons."""
-    ExerciseProgress.objects.filter(
+# An instructor's Reset, Remove or Close can be taken back for this long.
+UNDO_SECONDS = 60
+
+
+def reset_member(membership: Membership) -> dict:
+    """Forget a member's exercise results in this classroom's lessons; what undo needs."""
+    results = ExerciseProgress.objects.filter(
         learner=membership.learner, exercise__lesson__in=membership.classroom.course_lessons()
-    ).delete()
+    )
+    kept = list(
+        results.values(
+            "exercise_id", "attempts", "hints_shown", "passed_at", "last_message", "updated_at"
+        )
+    )
+    results.delete()
+    return _undo(
+        "reset",
+        membership.classroom,
+        membership.display_name,
+        {
+            "learner_id": membership.learner_id,
+            "results": [
+                {**row, "passed_at": _iso(row["passed_at"]), "updated_at": _iso(row["updated_at"])}
+                for row in kept
+            ],
+        },
+    )
+
+
+def remove_member(membership: Membership) -> dict:
+    """Take a learner out of the class (their progress stays theirs); what undo needs."""
+    undo = _undo(
+        "remove",
+        membership.classroom,
+        membership.display_name,
+        {
+            "learner_id": membership.learner_id,
+            "joined_at": _iso(membership.joined_at),
+        },
+    )
+    membership.delete()
+    return undo
+
+
+def close_classroom(classroom: Classroom) -> dict:
+    classroom.is_open = False
+    classroom.save(update_fields=["is_open"])
+    return _undo("close", classroom, "", {})
+
+
+def _iso(moment: datetime.datetime | None) -> str | None:
+    return moment.isoformat() if moment else None
+
+
+def _undo(action: str, classroom: Classroom, name: str, payload: dict) -> dict:
+    """What an instructor's session keeps to take the action back (JSON, small)."""
+    return {
+        "action": action,
+        "classroom": classroom.pk,
+        "name": name,
+        "at": timezone.now().isoformat(),
+        **payload,
+    }
+
+
+def undo_still_possible(undo: dict | None, classroom: Classroom) -> bool:
+    """Is this the classroom's last action, and is it recent enough to take back?"""
+    if not isinstance(undo, dict) or undo.get("classroom") != classroom.pk:
+        return False
+    try:
+        at = datetime.datetime.fromisoformat(undo["at"])
+    except (KeyError, TypeError, ValueError):
+        return False
+    return timezone.now() - at <= datetime.timedelta(seconds=UNDO_SECONDS)
+
+
+@transaction.atomic
+def take_back(undo: dict, classroom: Classroom) -> None:
+    """Undo a Reset (the results come back, unless the learner has newer ones), a Remove
+    (the learner is back under the same name, if it is still free) or a Close."""
+    action = undo.get("action")
+    if action == "close":
+        classroom.is_open = True
+        classroom.save(update_fields=["is_open"])
+        return
+    learner = Learner.objects.filter(pk=undo.get("learner_id")).first()
+    if learner is None:
+        return
+    if action == "remove":
+        Membership.objects.get_or_create(
+            classroom=classroom,
+            learner=learner,
+            defaults={"display_name": _free_name(classroom, undo.get("name") or "?")},
+        )
+    elif action == "reset":
+        exercises = set(
+            Exercise.objects.filter(lesson__in=classroom.course_lessons()).values_list(
+                "pk", flat=True
+            )
+        )
+        taken = set(
+            ExerciseProgress.objects.filter(learner=learner).values_list("exercise_id", flat=True)
+        )
+        ExerciseProgress.objects.bulk_create(
+            ExerciseProgress(
+                learner=learner,
+                exercise_id=row["exercise_id"],
+                attempts=row["attempts"],
+                hints_shown=row["hints_shown"],
+                passed_at=row["passed_at"],
+                last_message=row["last_message"],
+            )
+            for row in undo.get("results", [])
+            if row["exercise_id"] in exercises and row["exercise_id"] not in taken
+        )
+
+
+def _free_name(classroom: Classroom, name: str) -> str:
+    """The name again, or a numbered one if someone took it meanwhile."""
+    taken = set(classroom.memberships.values_list("display_name", flat=True))
+    for number in range(1, 1000):
+        candidate = name if number == 1 else f"{name[: MAX_NAME_LENGTH - 6]} ({number})"
+        if candidate not in taken:
+            return candidate
+    return name

@@ -4,6 +4,7 @@ import csv
 import datetime
 
 import segno
+from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
@@ -18,11 +19,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from lessons.classroom.forms import ClassroomForm, JoinForm
 from lessons.classroom.services import (
     JoinRefused,
+    close_classroom,
     dashboard_changes,
     dashboard_for,
     join_classroom,
     members_signature,
+    remove_member,
     reset_member,
+    take_back,
+    undo_still_possible,
 )
 from lessons.codes import normalize_code
 from lessons.htmx import HtmxHttpRequest
@@ -110,11 +115,13 @@ def classroom_dashboard(request: HtmxHttpRequest, classroom_id: int) -> HttpResp
         return render(request, "classroom/dashboard.html#grid-redrawn", context)
     join_path = reverse("lessons:join_code", kwargs={"code": classroom.join_code})
     join_url = request.build_absolute_uri(join_path)
+    undo = request.session.get(UNDO_SESSION_KEY)
     context = {
         "classroom": classroom,
         "dashboard": dashboard_for(classroom),
         "join_url": join_url,
         "join_qr": join_qr_svg(join_url),
+        "undo": undo if undo_still_possible(undo, classroom) else None,
     }
     return render(request, "classroom/dashboard.html", context)
 
@@ -158,30 +165,59 @@ def classroom_csv(request: HtmxHttpRequest, classroom_id: int) -> HttpResponse:
     return response
 
 
+# The instructor's session keeps their last Reset, Remove or Close for the undo.
+UNDO_SESSION_KEY = "classroom_undo"
+
+
 @_instructors_only
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 def classroom_member_action(
     request: HtmxHttpRequest, classroom_id: int, membership_id: int, action: str
 ):
-    """Remove a learner from the class, or reset their progress in it."""
+    """Reset a learner's progress in the class, or remove them: asked first (GET shows the
+    question), done on POST, and undoable for a minute from the dashboard."""
     classroom = instructor_classroom(request, classroom_id)
-    membership = get_object_or_404(Membership, pk=membership_id, classroom=classroom)
-    if action == "remove":
-        membership.delete()
-    elif action == "reset":
-        reset_member(membership)
-    else:
+    if action not in {"reset", "remove"}:
         raise Http404
+    membership = get_object_or_404(Membership, pk=membership_id, classroom=classroom)
+    if request.method != "POST":
+        context = {"classroom": classroom, "membership": membership, "action": action}
+        return render(request, "classroom/confirm.html", context)
+    take_out = remove_member if action == "remove" else reset_member
+    request.session[UNDO_SESSION_KEY] = take_out(membership)
+    return redirect(reverse("lessons:classroom_dashboard", args=[classroom.pk]))
+
+
+@_instructors_only
+@require_http_methods(["GET", "HEAD", "POST"])
+def classroom_toggle_open(request: HtmxHttpRequest, classroom_id: int) -> HttpResponse:
+    """Close the classroom to new learners (asked first, undoable), or open it again."""
+    classroom = instructor_classroom(request, classroom_id)
+    if classroom.is_open and request.method != "POST":
+        context = {"classroom": classroom, "membership": None, "action": "close"}
+        return render(request, "classroom/confirm.html", context)
+    if request.method != "POST":
+        return redirect(reverse("lessons:classroom_dashboard", args=[classroom.pk]))
+    if classroom.is_open:
+        request.session[UNDO_SESSION_KEY] = close_classroom(classroom)
+    else:
+        classroom.is_open = True
+        classroom.save(update_fields=["is_open"])
     return redirect(reverse("lessons:classroom_dashboard", args=[classroom.pk]))
 
 
 @_instructors_only
 @require_POST
-def classroom_toggle_open(request: HtmxHttpRequest, classroom_id: int) -> HttpResponse:
-    """Close the classroom to new learners, or open it again."""
+def classroom_undo(request: HtmxHttpRequest, classroom_id: int) -> HttpResponse:
+    """Take back the last Reset, Remove or Close of this classroom, within the minute."""
     classroom = instructor_classroom(request, classroom_id)
-    classroom.is_open = not classroom.is_open
-    classroom.save(update_fields=["is_open"])
+    undo = request.session.get(UNDO_SESSION_KEY)
+    if undo_still_possible(undo, classroom):
+        take_back(undo, classroom)
+        messages.success(request, _("Undone."))
+    else:
+        messages.error(request, _("Too late to undo: it was more than a minute ago."))
+    request.session.pop(UNDO_SESSION_KEY, None)
     return redirect(reverse("lessons:classroom_dashboard", args=[classroom.pk]))
 
 

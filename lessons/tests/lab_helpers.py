@@ -117,3 +117,8 @@ def nothing_passed() -> bool:
     from lessons.models import ExerciseProgress
 
     return not ExerciseProgress.objects.filter(passed_at__isnull=False).exists()
+
+
+def join(learner: LabLearner, code: str, name: str):
+    """Join a classroom with its code, as the join page's form does."""
+    return learner.client.post("/en/join/", {"code": code, "name": name})
