@@ -16,14 +16,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from lessons.classroom.dashboard import dashboard_changes, dashboard_for, members_signature
 from lessons.classroom.forms import ClassroomForm, JoinForm
 from lessons.classroom.services import (
     JoinRefused,
     close_classroom,
-    dashboard_changes,
-    dashboard_for,
     join_classroom,
-    members_signature,
     remove_member,
     reset_member,
     take_back,
