@@ -26,6 +26,12 @@ run: setup ## Set everything up and serve http://127.0.0.1:8000/
 classroom: setup ## Serve the site to a classroom (gunicorn, DEBUG off, LAN address)
 	$(BIN)/python scripts/classroom.py --port $(PORT) $(if $(WORKERS),--workers $(WORKERS))
 
+# An instructor account: `make instructor NAME=rahima` asks for the password.
+.PHONY: instructor
+instructor: setup ## Create an instructor (NAME=...; the password is asked for)
+	@test -n "$(NAME)" || { echo "Give the instructor's user name: make instructor NAME=rahima"; exit 2; }
+	$(BIN)/python manage.py createinstructor "$(NAME)"
+
 classroom-check: setup ## manage.py check --deploy with the classroom's settings
 	$(BIN)/python scripts/classroom.py --check-deploy
 

@@ -220,4 +220,12 @@ def test_classroom_pages_have_no_accessibility_violations(
 
     expect(page.get_by_test_id("dashboard-grid")).to_contain_text("Dilnoza", timeout=10_000)
     audit("a dashboard with a learner")
+    page.locator("[id^=reset-]").first.click()
+    audit("asked before a reset")
+    page.get_by_test_id("confirm").click()
+    expect(page.get_by_test_id("undo-notice")).to_be_visible()
+    audit("a dashboard with its undo")
+    page.goto(page.url + "projector/")
+    expect(page.get_by_test_id("projector-code")).to_have_text(code)
+    audit("the projector view")
     assert audit.found == {}, audit.report()

@@ -15,6 +15,7 @@ classroom_patterns = [
     path("progress.csv", classroom_views.classroom_csv, name="classroom_csv"),
     path("open/", classroom_views.classroom_toggle_open, name="classroom_toggle_open"),
     path("undo/", classroom_views.classroom_undo, name="classroom_undo"),
+    path("projector/", classroom_views.classroom_projector, name="classroom_projector"),
     path(
         "members/<int:membership_id>/<slug:action>/",
         classroom_views.classroom_member_action,

@@ -4,10 +4,13 @@ import csv
 import datetime
 
 import segno
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count
 from django.http import Http404, HttpResponse
+from django.http.request import split_domain_port
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -30,6 +33,9 @@ from lessons.classroom.services import (
 from lessons.codes import normalize_code
 from lessons.htmx import HtmxHttpRequest
 from lessons.models import Classroom, Membership
+
+# Host names that mean "this very machine" to whoever opens them.
+LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "::1", "[::1]"}
 
 JOIN_MESSAGES = {
     "unknown_code": lambda refusal: _("No classroom has this code. Check it with your instructor."),
@@ -87,7 +93,7 @@ def instructor_home(request: HtmxHttpRequest) -> HttpResponse:
         form = ClassroomForm(initial={"default_language": translation.get_language()})
     classrooms = (
         Classroom.objects.all() if request.user.is_superuser else request.user.classrooms.all()
-    )
+    ).annotate(member_count=Count("memberships"))
     return render(request, "classroom/home.html", {"form": form, "classrooms": classrooms})
 
 
@@ -111,17 +117,53 @@ def classroom_dashboard(request: HtmxHttpRequest, classroom_id: int) -> HttpResp
             return render(request, "classroom/dashboard.html#changes", context)
         context = {"classroom": classroom, "dashboard": dashboard_for(classroom)}
         return render(request, "classroom/dashboard.html#grid-redrawn", context)
-    join_path = reverse("lessons:join_code", kwargs={"code": classroom.join_code})
-    join_url = request.build_absolute_uri(join_path)
+    join_url, only_here = join_address(request, classroom)
     undo = request.session.get(UNDO_SESSION_KEY)
     context = {
         "classroom": classroom,
         "dashboard": dashboard_for(classroom),
         "join_url": join_url,
+        "join_only_here": only_here,
         "join_qr": join_qr_svg(join_url),
         "undo": undo if undo_still_possible(undo, classroom) else None,
     }
     return render(request, "classroom/dashboard.html", context)
+
+
+@_instructors_only
+@require_GET
+def classroom_projector(request: HtmxHttpRequest, classroom_id: int) -> HttpResponse:
+    """The join code, link and QR code in large type for the projector, with the number who
+    have joined (refreshed by htmx)."""
+    classroom = instructor_classroom(request, classroom_id)
+    context = {"classroom": classroom, "joined": classroom.memberships.count()}
+    if request.htmx:
+        return render(request, "classroom/projector.html#joined", context)
+    join_url, only_here = join_address(request, classroom)
+    context.update(
+        join_url=join_url, join_only_here=only_here, join_qr=join_qr_svg(join_url, scale=10)
+    )
+    return render(request, "classroom/projector.html", context)
+
+
+def join_address(request: HtmxHttpRequest, classroom: Classroom) -> tuple[str, bool]:
+    """The join link for learners' devices, and whether only this machine can open it.
+
+    An instructor on the serving machine opens the site at 127.0.0.1 or localhost, which
+    on a learner's phone means the phone itself. Then the link uses the first host name
+    the site answers to that names this machine on the network (make classroom puts its
+    LAN addresses in DJANGO_ALLOWED_HOSTS); if there is none, the loopback link stays and
+    the page says so.
+    """
+    path = reverse("lessons:join_code", kwargs={"code": classroom.join_code})
+    hostname, port = split_domain_port(request.get_host())
+    if hostname not in LOOPBACK_HOSTS:
+        return request.build_absolute_uri(path), False
+    for name in settings.ALLOWED_HOSTS:
+        if name and name not in LOOPBACK_HOSTS and not name.startswith(".") and "*" not in name:
+            scheme = "https" if request.is_secure() else "http"
+            return f"{scheme}://{name}{':' + port if port else ''}{path}", False
+    return request.build_absolute_uri(path), True
 
 
 def _since(raw: str) -> datetime.datetime | None:
@@ -133,10 +175,12 @@ def _since(raw: str) -> datetime.datetime | None:
     return moment if timezone.is_aware(moment) else None
 
 
-def join_qr_svg(url: str) -> SafeString:
+def join_qr_svg(url: str, scale: int = 5) -> SafeString:
     """The join link as a QR code, drawn here (no outside service), dark on light for phones."""
     qr = segno.make(url, error="m")
-    return mark_safe(qr.svg_inline(scale=5, border=2, dark="#000000", light="#ffffff", title=url))
+    return mark_safe(
+        qr.svg_inline(scale=scale, border=2, dark="#000000", light="#ffffff", title=url)
+    )
 
 
 @_instructors_only

@@ -173,3 +173,47 @@ def test_an_undo_never_reaches_another_classroom(classroom, instructor):
     other = Classroom.objects.exclude(pk=classroom.pk).get()
     instructor.post(f"/en/instructor/classrooms/{other.pk}/undo/")
     assert not Membership.objects.exists()
+
+
+def test_the_join_link_names_this_machine_on_the_network_not_loopback(
+    classroom, instructor, settings
+):
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost", "192.168.1.20"]
+    html = instructor.get(dashboard_url(classroom), HTTP_HOST="127.0.0.1:8000").content.decode()
+    expected = f"http://192.168.1.20:8000/en/join/{classroom.join_code}/"
+    assert f'data-testid="join-url">{expected}<' in html
+    assert expected in re.search(r'data-testid="join-qr"><svg.*?</svg>', html, re.S).group(0)
+    assert 'data-testid="join-only-here"' not in html
+
+
+def test_a_loopback_only_join_link_is_flagged(classroom, instructor, settings):
+    settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
+    html = instructor.get(dashboard_url(classroom), HTTP_HOST="localhost:8000").content.decode()
+    assert 'data-testid="join-only-here"' in html
+    html = instructor.get(dashboard_url(classroom), HTTP_HOST="lab.school.uz").content.decode()
+    assert 'data-testid="join-only-here"' not in html  # opened by its network name: fine
+
+
+def test_the_projector_shows_the_code_large_and_counts_who_joined(classroom, instructor):
+    url = f"{dashboard_url(classroom)}projector/"
+    page = instructor.get(url).content.decode()
+    assert f'data-testid="projector-code">{classroom.join_code}<' in page
+    assert "0 learners have joined" in page and "<svg" in page
+    join(LabLearner(), classroom.join_code, "Aziz")
+    count = instructor.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert "1 learner has joined" in count and "<svg" not in count
+    assert LabLearner().client.get(url).status_code == 302  # instructors only
+
+
+def test_the_classroom_list_shows_who_joined_and_what_is_open(classroom, instructor):
+    join(LabLearner(), classroom.join_code, "Aziz")
+    instructor.post("/en/instructor/", {"name": "Closed one", "default_language": "en"})
+    Classroom.objects.filter(name="Closed one").update(is_open=False)
+    html = instructor.get("/en/instructor/").content.decode()
+    rows = re.findall(r"<tr>\s*<th scope=\"row\">(.*?)</tr>", html, re.S)
+    assert any("Group 11-B" in row and ">1<" in row and "open" in row for row in rows)
+    assert any("Closed one" in row and "closed" in row for row in rows)
+    # The lessons to choose, by their names, in course order.
+    labels = re.findall(r'<label for="id_lessons_\d+">([^<]+)</label>', html)
+    assert labels[:2] == ["1. What a session is", "2. The request.session API"]
+    assert "Log out" in instructor.get(dashboard_url(classroom)).content.decode()
