@@ -41,7 +41,7 @@ class Cell:
 
     @property
     def element_id(self) -> str:
-        return f"cell-{self.membership_id}-{self.exercise_id}"
+        return f"c{self.membership_id}-{self.exercise_id}"
 
 
 @dataclass(frozen=True)
@@ -55,10 +55,8 @@ class DashboardRow:
     stuck_since: datetime.datetime | None = None
     # The learner's latest exercise activity in this class, else when they joined.
     last_activity: datetime.datetime | None = None
-
-    @property
-    def started(self) -> bool:
-        return any(cell.state != "none" for cell in self.cells)
+    # Has the learner tried any exercise of the class?
+    started: bool = False
 
 
 @dataclass(frozen=True)
@@ -109,16 +107,12 @@ def _row(membership: Membership, exercises: list[Exercise], progress: dict) -> D
         item = progress.get((membership.learner_id, exercise.id))
         if item is not None:
             latest = max(latest, item.updated_at) if latest else item.updated_at
-        if item is not None and item.passed_at is not None:
-            cells.append(Cell(membership.pk, exercise.id, "done", item.attempts))
-        elif item is not None and item.attempts:
-            cells.append(Cell(membership.pk, exercise.id, "attempted", item.attempts))
-            if item.attempts >= STUCK_AFTER_FAILED_CHECKS:
-                stuck = True
-                if stuck_item is None or item.updated_at > stuck_item.updated_at:
-                    stuck_item = item
-        else:
-            cells.append(Cell(membership.pk, exercise.id, "none", 0))
+        cell = _cell(membership.pk, exercise.id, item)
+        cells.append(cell)
+        if cell.state == "attempted" and item.attempts >= STUCK_AFTER_FAILED_CHECKS:
+            stuck = True
+            if stuck_item is None or item.updated_at > stuck_item.updated_at:
+                stuck_item = item
     done = sum(1 for cell in cells if cell.state == "done")
     return DashboardRow(
         membership,
@@ -128,7 +122,16 @@ def _row(membership: Membership, exercises: list[Exercise], progress: dict) -> D
         stuck_message=stuck_item.last_message if stuck_item else "",
         stuck_since=stuck_item.updated_at if stuck_item else None,
         last_activity=latest or membership.joined_at,
+        started=any(cell.state != "none" for cell in cells),
     )
+
+
+def _cell(membership_id: int, exercise_id: int, item: ExerciseProgress | None) -> Cell:
+    if item is not None and item.passed_at is not None:
+        return Cell(membership_id, exercise_id, "done", item.attempts)
+    if item is not None and item.attempts:
+        return Cell(membership_id, exercise_id, "attempted", item.attempts)
+    return Cell(membership_id, exercise_id, "none", 0)
 
 
 def _progress_of(learner_ids, exercises) -> dict:
@@ -167,10 +170,11 @@ CHANGES_OVERLAP = datetime.timedelta(seconds=5)
 
 @dataclass(frozen=True)
 class DashboardChanges:
-    """What a refresh sends: the rows of learners whose progress changed since `since`,
-    and the done counts of every column."""
+    """What a refresh sends: the cells whose progress changed since `since`, the summaries
+    of their learners' rows, and the done counts of every column."""
 
-    rows: list[DashboardRow]
+    cells: list[Cell]
+    rows: list[DashboardRow]  # summaries only: their `cells` are empty
     done_counts: list[tuple[int, int]]  # (exercise id, learners done)
     learner_count: int
     read_at: datetime.datetime
@@ -179,23 +183,26 @@ class DashboardChanges:
 def dashboard_changes(
     classroom: Classroom, memberships: list[Membership], since: datetime.datetime
 ) -> DashboardChanges:
-    """The rows that changed since `since`, in three queries however large the class."""
+    """What changed since `since`, in four queries however large the class; the answer
+    grows with the changes, not with learners by exercises."""
     read_at = timezone.now()
     exercises = _class_exercises(classroom)
     by_learner = {membership.learner_id: membership for membership in memberships}
-    changed_learners = set(
+    changed = list(
         ExerciseProgress.objects.filter(
             learner_id__in=list(by_learner),
             exercise__in=exercises,
             updated_at__gt=since - CHANGES_OVERLAP,
-        ).values_list("learner_id", flat=True)
+        ).only("learner_id", "exercise_id", "attempts", "passed_at")
     )
+    cells = [_cell(by_learner[item.learner_id].pk, item.exercise_id, item) for item in changed]
     rows = []
+    changed_learners = {item.learner_id for item in changed}
     if changed_learners:
         progress = _progress_of(changed_learners, exercises)
         rows = [
-            _row(by_learner[learner_id], exercises, progress)
-            for learner_id in sorted(changed_learners, key=lambda pk: by_learner[pk].display_name)
+            _summary(by_learner[learner_id], exercises, progress)
+            for learner_id in sorted(changed_learners)
         ]
     counts = dict(
         ExerciseProgress.objects.filter(
@@ -206,4 +213,19 @@ def dashboard_changes(
         .values_list("exercise", "done")
     )
     done_counts = [(exercise.id, counts.get(exercise.id, 0)) for exercise in exercises]
-    return DashboardChanges(rows, done_counts, len(memberships), read_at)
+    return DashboardChanges(cells, rows, done_counts, len(memberships), read_at)
+
+
+def _summary(membership: Membership, exercises: list[Exercise], progress: dict) -> DashboardRow:
+    """A row's totals, activity and stuck state, without its cells."""
+    row = _row(membership, exercises, progress)
+    return DashboardRow(
+        membership,
+        [],
+        row.done,
+        row.stuck,
+        stuck_message=row.stuck_message,
+        stuck_since=row.stuck_since,
+        last_activity=row.last_activity,
+        started=row.started,
+    )

@@ -59,7 +59,7 @@ def test_a_refresh_sends_only_the_rows_that_changed(classroom, instructor):
     join(bob, classroom.join_code, "Bob")
     state = page_state(instructor.get(dashboard_url(classroom)).content.decode())
     nothing = refresh(instructor, classroom, state)
-    assert "cell-" not in nothing and 'id="dashboard-grid"' not in nothing
+    assert 'class="cell' not in nothing and 'id="dashboard-grid"' not in nothing
     assert 'id="dashboard-since"' in nothing and 'hx-swap-oob="true"' in nothing
 
     answer(bob, LESSON, EXERCISE, "4")
@@ -69,6 +69,7 @@ def test_a_refresh_sends_only_the_rows_that_changed(classroom, instructor):
     assert f'id="done-{bob_membership.pk}"' in changed
     assert f'id="done-{alice_membership.pk}"' not in changed
     assert "✓" in changed and 'id="dashboard-grid"' not in changed
+    assert changed.count('class="cell') == 1  # the one cell that changed, not Bob's row
 
 
 def test_a_refresh_costs_the_same_for_a_class_of_two_or_of_sixty(classroom, instructor):
