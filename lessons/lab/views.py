@@ -113,8 +113,8 @@ def _lab_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) 
         "engine": ENGINES[config.engine],
         "field_defaults": FIELD_DEFAULTS,
         "action_groups": action_groups(ACTION_GROUPS),
-        "login_action_groups": action_groups(LOGIN_ACTION_GROUPS),
-        "more_action_groups": action_groups(MORE_ACTION_GROUPS),
+        # In the drawer: logging in and Browser B, then the actions of lessons 2 and 15-17.
+        "drawer_action_groups": action_groups(LOGIN_ACTION_GROUPS + MORE_ACTION_GROUPS),
         "login_actions_open": login_actions_open(config, panels_context["panels"]),
         "browsers": LabExchange.Browser.choices,
         "request_paths": LAB_REQUEST_PATHS,
