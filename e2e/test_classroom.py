@@ -93,3 +93,37 @@ def test_reset_asks_first_and_can_be_undone(page: Page, browser, live_server, li
     page.get_by_role("button", name="Undo").click()
     expect(page.get_by_test_id("dashboard-message")).to_have_text("Undone.")
     expect(page.get_by_test_id("dashboard-grid").locator(".cell--done")).to_have_count(1)
+
+
+def test_a_sent_preset_changes_every_learners_lab_within_one_refresh(
+    page: Page, browser, live_server, live_lessons
+):
+    base = live_server.url
+    code = create_classroom(page, base)
+    learners = []
+    for name in ("Aziz", "Dilnoza"):
+        context = browser.new_context()
+        learner = context.new_page()
+        learner.goto(f"{base}/en/join/{code}/")
+        learner.get_by_label("Your name").fill(name)
+        learner.get_by_role("button", name="Join").click()
+        learner.goto(f"{base}/en/lab/")
+        expect(learner.get_by_test_id("class-steer")).to_be_attached()
+        learners.append((context, learner))
+
+    page.get_by_test_id("steer-preset").select_option(
+        label="9. Cookie flags: SameSite=Strict and another site"
+    )
+    page.get_by_test_id("steer-send").click()
+    expect(page.get_by_test_id("dashboard-message")).to_contain_text("Sent to every learner")
+    for _context, learner in learners:
+        # One refresh is 4 seconds; the page reloads itself with the preset open.
+        expect(learner.get_by_test_id("class-sent")).to_be_visible(timeout=6_000)
+        expect(learner.get_by_test_id("preset-banner")).to_be_visible()
+        expect(learner.locator("#lab-settings [name=cookie_samesite]")).to_have_value("Strict")
+
+    page.get_by_test_id("steer-pause").click()
+    for _context, learner in learners:
+        expect(learner.get_by_test_id("class-paused")).to_be_visible(timeout=6_000)
+    for context, _learner in learners:
+        context.close()

@@ -17,9 +17,10 @@ class LessonsConfig(AppConfig):
         from django.db.models.signals import post_delete, post_save
 
         from lessons.classroom.session_limits import start_limited_session
+        from lessons.classroom.steering import on_lab_action_requested, on_lab_page_opening
         from lessons.exercises.progress import on_lab_request_recorded
         from lessons.lab import session_settings
-        from lessons.lab.signals import lab_request_recorded
+        from lessons.lab.signals import lab_action_requested, lab_page_opening, lab_request_recorded
         from lessons.lab.store import note_row_deleted, note_row_saved
 
         session_settings.install()
@@ -42,6 +43,8 @@ class LessonsConfig(AppConfig):
                 )
             signal.connect(receiver, sender=site_user, dispatch_uid=f"axes_{receiver.__name__}")
         lab_request_recorded.connect(on_lab_request_recorded, dispatch_uid="solve_exercises")
+        lab_page_opening.connect(on_lab_page_opening, dispatch_uid="follow_the_class")
+        lab_action_requested.connect(on_lab_action_requested, dispatch_uid="paused_class")
         # The lab's Store panel shows the django_session row Django wrote without reading
         # it back (lab/store.py, rows_written).
         post_save.connect(note_row_saved, sender=Session, dispatch_uid="lab_row_saved")

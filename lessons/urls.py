@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from lessons import views
+from lessons.classroom import steering
 from lessons.classroom import views as classroom_views
 from lessons.exercises import views as exercise_views
 from lessons.lab import cross_site_views
@@ -15,6 +16,8 @@ classroom_patterns = [
     path("progress.csv", classroom_views.classroom_csv, name="classroom_csv"),
     path("open/", classroom_views.classroom_toggle_open, name="classroom_toggle_open"),
     path("undo/", classroom_views.classroom_undo, name="classroom_undo"),
+    path("send/", classroom_views.classroom_send, name="classroom_send"),
+    path("pause/", classroom_views.classroom_pause, name="classroom_pause"),
     path("projector/", classroom_views.classroom_projector, name="classroom_projector"),
     path(
         "members/<int:membership_id>/<slug:action>/",
@@ -58,6 +61,7 @@ urlpatterns = [
     ),
     path("exercises/<slug:lesson_slug>/<slug:exercise_slug>/", include(exercise_patterns)),
     path("lab/", lab_views.lab_page, name="lab"),
+    path("lab/class/", steering.lab_class, name="lab_class"),
     path("lab/settings/", lab_views.lab_settings, name="lab_settings"),
     path("lab/reset/", lab_views.lab_reset, name="lab_reset"),
     path("lab/timeline/clear/", lab_views.lab_clear_timeline, name="lab_clear_timeline"),

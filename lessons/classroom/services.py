@@ -9,6 +9,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
+from lessons.classroom.steering import SESSION_CLASSROOM_KEY
 from lessons.codes import normalize_code
 from lessons.learners import learner_for
 from lessons.models import Classroom, Exercise, ExerciseProgress, Learner, Membership
@@ -64,10 +65,15 @@ def join_classroom(request: HttpRequest, raw_code: str, raw_name: str) -> Member
     learner = learner_for(request)
     existing = Membership.objects.filter(classroom=classroom, learner=learner).first()
     if existing is not None:
+        request.session[SESSION_CLASSROOM_KEY] = classroom.pk
         return existing  # rejoining from the same browser keeps the name and the progress
     if not classroom.is_open:
         raise JoinRefused("closed")
-    return _add_member(classroom, learner, name)
+    membership = _add_member(classroom, learner, name)
+    # A preset sent before this learner joined is not theirs to follow.
+    Membership.objects.filter(pk=membership.pk).update(seen_version=classroom.sent_version)
+    request.session[SESSION_CLASSROOM_KEY] = classroom.pk
+    return membership
 
 
 def _add_member(classroom: Classroom, learner: Learner, name: str) -> Membership:

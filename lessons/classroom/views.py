@@ -30,6 +30,7 @@ from lessons.classroom.services import (
     take_back,
     undo_still_possible,
 )
+from lessons.classroom.steering import presets_to_send, send_preset, set_paused
 from lessons.codes import normalize_code
 from lessons.htmx import HtmxHttpRequest
 from lessons.models import Classroom, Membership
@@ -126,6 +127,7 @@ def classroom_dashboard(request: HtmxHttpRequest, classroom_id: int) -> HttpResp
         "join_only_here": only_here,
         "join_qr": join_qr_svg(join_url),
         "undo": undo if undo_still_possible(undo, classroom) else None,
+        "presets": presets_to_send(classroom),
     }
     return render(request, "classroom/dashboard.html", context)
 
@@ -246,6 +248,38 @@ def classroom_toggle_open(request: HtmxHttpRequest, classroom_id: int) -> HttpRe
         classroom.is_open = True
         classroom.save(update_fields=["is_open"])
     return redirect(reverse("lessons:classroom_dashboard", args=[classroom.pk]))
+
+
+@_instructors_only
+@require_POST
+def classroom_send(request: HtmxHttpRequest, classroom_id: int) -> HttpResponse:
+    """Send a preset of the class's lessons to every learner's lab."""
+    classroom = instructor_classroom(request, classroom_id)
+    preset = presets_to_send(classroom).filter(pk=_whole_number(request.POST.get("preset"))).first()
+    if preset is None:
+        messages.error(request, _("Choose one of the presets of this class's lessons."))
+    else:
+        send_preset(classroom, preset)
+        messages.success(
+            request,
+            _("Sent to every learner's lab: %(preset)s. Their labs follow within seconds.")
+            % {"preset": preset.title},
+        )
+    return redirect(reverse("lessons:classroom_dashboard", args=[classroom.pk]))
+
+
+@_instructors_only
+@require_POST
+def classroom_pause(request: HtmxHttpRequest, classroom_id: int) -> HttpResponse:
+    """Pause the class (every learner's lab becomes read-only), or resume it."""
+    classroom = instructor_classroom(request, classroom_id)
+    set_paused(classroom, not classroom.paused)
+    return redirect(reverse("lessons:classroom_dashboard", args=[classroom.pk]))
+
+
+def _whole_number(raw) -> int | None:
+    text = str(raw or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 @_instructors_only

@@ -6,7 +6,7 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core import signing
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -52,6 +52,16 @@ def apply_preset(learner: Learner, preset: LabPreset) -> LabConfig:
     learner.lab_exchanges.all().delete()
     learner.lab_users.all().delete()  # alice and bob start again with their first passwords
     return previous
+
+
+def drop_cookie_of(response: HttpResponse, replaced: LabConfig) -> None:
+    """The browser drops the lab cookie of settings a preset replaced."""
+    response.delete_cookie(
+        replaced.cookie_name,
+        path=replaced.cookie_path,
+        domain=replaced.cookie_domain or None,
+        samesite=replaced.cookie_samesite or None,
+    )
 
 
 def clear_timeline(learner: Learner) -> int:

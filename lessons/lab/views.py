@@ -31,11 +31,12 @@ from lessons.lab.services import (
     apply_preset,
     clear_timeline,
     cross_site_origin_for,
+    drop_cookie_of,
     record_observation,
     remember_settings_save,
     reset_lab,
 )
-from lessons.lab.signals import lab_request_recorded
+from lessons.lab.signals import lab_action_requested, lab_page_opening, lab_request_recorded
 from lessons.learners import existing_learner, lab_config_for, learner_for
 from lessons.models import LabConfig, LabExchange, LabPreset
 from lessons.probes import memcached_answers
@@ -153,8 +154,15 @@ def lab_page(request: HtmxHttpRequest) -> HttpResponse:
     defaults and empty panels until their first lab request.
     """
     learner = existing_learner(request)
+    shown: dict = {}
+    for _receiver, answer in lab_page_opening.send(sender=None, request=request, learner=learner):
+        shown.update(answer or {})
+    replaced = shown.pop("replaced", None)
     config = lab_config_for(learner)
-    return _render_lab_page(request, _lab_context(request, learner, config))
+    response = _render_lab_page(request, _lab_context(request, learner, config, **shown))
+    if replaced is not None:
+        drop_cookie_of(response, replaced)
+    return response
 
 
 @require_POST
@@ -231,6 +239,16 @@ def lab_action(request: HtmxHttpRequest) -> HttpResponse:
         action = ACTIONS.get(request.POST.get("action", ""))
         if action is None:
             return _action_refused(request, learner, config, "action", _unknown_action_message())
+        refusal = next(
+            (
+                message
+                for _receiver, message in lab_action_requested.send(sender=None, request=request)
+                if message
+            ),
+            None,
+        )
+        if refusal:
+            return _action_refused(request, learner, config, "action", refusal)
         browser = request.POST.get("browser") or LabExchange.Browser.A
         if browser not in LabExchange.Browser.values:
             return _action_refused(request, learner, config, "browser", _unknown_browser_message())
@@ -352,12 +370,7 @@ def lab_try_preset(request: HtmxHttpRequest, lesson_slug: str, preset_slug: str)
     )
     previous = apply_preset(learner_for(request), preset)
     response = redirect(reverse("lessons:lab"))
-    response.delete_cookie(
-        previous.cookie_name,
-        path=previous.cookie_path,
-        domain=previous.cookie_domain or None,
-        samesite=previous.cookie_samesite or None,
-    )
+    drop_cookie_of(response, previous)
     return response
 
 

@@ -35,6 +35,13 @@ class Classroom(models.Model):
     )
     is_open = models.BooleanField(_("open for joining"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # Steering: the preset the instructor last sent to every learner's lab, counted so that
+    # each learner gets each sending once; a paused class's labs are read-only.
+    sent_preset = models.ForeignKey(
+        "LabPreset", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    sent_version = models.PositiveIntegerField(default=0, editable=False)
+    paused = models.BooleanField(_("paused"), default=False)
 
     class Meta:
         ordering = ["-created_at"]
@@ -56,6 +63,8 @@ class Membership(models.Model):
     learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="memberships")
     display_name = models.CharField(_("name"), max_length=40)
     joined_at = models.DateTimeField(auto_now_add=True)
+    # The classroom's sent_version this learner's lab has followed.
+    seen_version = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         ordering = ["display_name"]
