@@ -1,6 +1,7 @@
 """The instructor's dashboard, read from the database: every member against every exercise
 of the class's lessons, grouped by lesson, and what changed since a page's last reading."""
 
+import dataclasses
 import datetime
 from dataclasses import dataclass
 
@@ -218,14 +219,4 @@ def dashboard_changes(
 
 def _summary(membership: Membership, exercises: list[Exercise], progress: dict) -> DashboardRow:
     """A row's totals, activity and stuck state, without its cells."""
-    row = _row(membership, exercises, progress)
-    return DashboardRow(
-        membership,
-        [],
-        row.done,
-        row.stuck,
-        stuck_message=row.stuck_message,
-        stuck_since=row.stuck_since,
-        last_activity=row.last_activity,
-        started=row.started,
-    )
+    return dataclasses.replace(_row(membership, exercises, progress), cells=[])

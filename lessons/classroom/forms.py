@@ -5,14 +5,20 @@ from django.utils.translation import gettext_lazy as _
 from lessons.models import Classroom, Lesson
 
 
+def database_id(raw) -> int | None:
+    """A form's id as a whole number a database can hold, else None (a database refuses
+    to even compare a number past 64 bits)."""
+    text = str(raw or "")
+    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
+
+
 class LessonsField(forms.ModelMultipleChoiceField):
     """Lessons by id. An id that is no whole number the database could hold is simply
-    not a choice (a database refuses to even compare a number past 64 bits)."""
+    not a choice."""
 
     def _check_values(self, value):
         for pk in value:
-            text = str(pk)
-            if not (text.isascii() and text.isdigit() and len(text) <= 18):
+            if database_id(pk) is None:
                 raise ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",

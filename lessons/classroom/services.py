@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
-from lessons.classroom.steering import SESSION_CLASSROOM_KEY
+from lessons.classroom.steering import SESSION_CLASSROOM_KEY, latest_membership
 from lessons.codes import normalize_code
 from lessons.learners import learner_for
 from lessons.models import Classroom, Exercise, ExerciseProgress, Learner, Membership
@@ -63,27 +63,34 @@ def join_classroom(request: HttpRequest, raw_code: str, raw_name: str) -> Member
         raise JoinRefused("unknown_code")
     JOIN_BRAKE.give_back(browser)
     learner = learner_for(request)
-    existing = Membership.objects.filter(classroom=classroom, learner=learner).first()
-    if existing is not None:
-        request.session[SESSION_CLASSROOM_KEY] = classroom.pk
-        return existing  # rejoining from the same browser keeps the name and the progress
-    if not classroom.is_open:
-        raise JoinRefused("closed")
-    membership = _add_member(classroom, learner, name)
-    # A preset sent before this learner joined is not theirs to follow.
-    Membership.objects.filter(pk=membership.pk).update(seen_version=classroom.sent_version)
+    # Rejoining from the same browser keeps the name and the progress.
+    membership = Membership.objects.filter(classroom=classroom, learner=learner).first()
+    if membership is None:
+        if not classroom.is_open:
+            raise JoinRefused("closed")
+        membership = _add_member(classroom, learner, name)
     request.session[SESSION_CLASSROOM_KEY] = classroom.pk
     return membership
 
 
+def _numbered(name: str):
+    """The name, then Aziz (2), Aziz (3)...: candidates for a name already taken."""
+    yield name
+    for number in range(2, 1000):
+        yield f"{name[: MAX_NAME_LENGTH - 6]} ({number})"
+
+
 def _add_member(classroom: Classroom, learner: Learner, name: str) -> Membership:
-    """A new member; a name already taken in the class gets a number: Aziz, Aziz (2)."""
-    for number in range(1, 1000):
-        candidate = name if number == 1 else f"{name[: MAX_NAME_LENGTH - 6]} ({number})"
+    """A new member; a name already taken in the class gets a number: Aziz, Aziz (2). A
+    preset the class was sent before they joined is not theirs to follow."""
+    for candidate in _numbered(name):
         try:
             with transaction.atomic():
                 return Membership.objects.create(
-                    classroom=classroom, learner=learner, display_name=candidate
+                    classroom=classroom,
+                    learner=learner,
+                    display_name=candidate,
+                    seen_version=classroom.sent_version,
                 )
         except IntegrityError:
             continue
@@ -94,7 +101,7 @@ def classroom_of(learner: Learner | None) -> Classroom | None:
     """The classroom the learner joined most recently, if any."""
     if learner is None:
         return None
-    membership = learner.memberships.select_related("classroom").order_by("-joined_at").first()
+    membership = latest_membership(learner)
     return membership.classroom if membership else None
 
 
@@ -143,9 +150,18 @@ def remove_member(membership: Membership) -> dict:
 
 
 def close_classroom(classroom: Classroom) -> dict:
-    classroom.is_open = False
-    classroom.save(update_fields=["is_open"])
+    """Nobody new can join; what undo needs."""
+    _set_open(classroom, False)
     return _undo("close", classroom, "", {})
+
+
+def open_classroom(classroom: Classroom) -> None:
+    _set_open(classroom, True)
+
+
+def _set_open(classroom: Classroom, is_open: bool) -> None:
+    classroom.is_open = is_open
+    classroom.save(update_fields=["is_open"])
 
 
 def _iso(moment: datetime.datetime | None) -> str | None:
@@ -180,8 +196,7 @@ def take_back(undo: dict, classroom: Classroom) -> None:
     (the learner is back under the same name, if it is still free) or a Close."""
     action = undo.get("action")
     if action == "close":
-        classroom.is_open = True
-        classroom.save(update_fields=["is_open"])
+        open_classroom(classroom)
         return
     learner = Learner.objects.filter(pk=undo.get("learner_id")).first()
     if learner is None:
@@ -218,8 +233,4 @@ def take_back(undo: dict, classroom: Classroom) -> None:
 def _free_name(classroom: Classroom, name: str) -> str:
     """The name again, or a numbered one if someone took it meanwhile."""
     taken = set(classroom.memberships.values_list("display_name", flat=True))
-    for number in range(1, 1000):
-        candidate = name if number == 1 else f"{name[: MAX_NAME_LENGTH - 6]} ({number})"
-        if candidate not in taken:
-            return candidate
-    return name
+    return next((candidate for candidate in _numbered(name) if candidate not in taken), name)

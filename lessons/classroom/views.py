@@ -20,11 +20,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from lessons.classroom.dashboard import dashboard_changes, dashboard_for, members_signature
-from lessons.classroom.forms import ClassroomForm, JoinForm
+from lessons.classroom.forms import ClassroomForm, JoinForm, database_id
 from lessons.classroom.services import (
     JoinRefused,
     close_classroom,
     join_classroom,
+    open_classroom,
     remove_member,
     reset_member,
     take_back,
@@ -245,8 +246,7 @@ def classroom_toggle_open(request: HtmxHttpRequest, classroom_id: int) -> HttpRe
     if classroom.is_open:
         request.session[UNDO_SESSION_KEY] = close_classroom(classroom)
     else:
-        classroom.is_open = True
-        classroom.save(update_fields=["is_open"])
+        open_classroom(classroom)
     return redirect(reverse("lessons:classroom_dashboard", args=[classroom.pk]))
 
 
@@ -255,7 +255,7 @@ def classroom_toggle_open(request: HtmxHttpRequest, classroom_id: int) -> HttpRe
 def classroom_send(request: HtmxHttpRequest, classroom_id: int) -> HttpResponse:
     """Send a preset of the class's lessons to every learner's lab."""
     classroom = instructor_classroom(request, classroom_id)
-    preset = presets_to_send(classroom).filter(pk=_whole_number(request.POST.get("preset"))).first()
+    preset = presets_to_send(classroom).filter(pk=database_id(request.POST.get("preset"))).first()
     if preset is None:
         messages.error(request, _("Choose one of the presets of this class's lessons."))
     else:
@@ -275,11 +275,6 @@ def classroom_pause(request: HtmxHttpRequest, classroom_id: int) -> HttpResponse
     classroom = instructor_classroom(request, classroom_id)
     set_paused(classroom, not classroom.paused)
     return redirect(reverse("lessons:classroom_dashboard", args=[classroom.pk]))
-
-
-def _whole_number(raw) -> int | None:
-    text = str(raw or "")
-    return int(text) if text.isascii() and text.isdigit() and len(text) <= 18 else None
 
 
 @_instructors_only

@@ -4,6 +4,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.test import RequestFactory
 from django.utils.functional import Promise
 
 from lessons.lab.session_settings import SESSION_SETTINGS_VIEW as lab_settings
@@ -67,3 +68,14 @@ def passed_on(response) -> dict[str, str]:
     if response.has_header("Vary"):
         extra["pass_vary"] = response["Vary"]
     return extra
+
+
+def request_as_the_learner(first, method: str, path: str, cookie: str | None):
+    """A request an action sends in the learner's name (a second tab, a cached page, an
+    async view): the lab request's host (checked against ALLOWED_HOSTS) and scheme, and
+    `cookie` as the session cookie in a Cookie header. Give it the cookie the lab request
+    gave Django (its COOKIES after the ownership check), never a raw one."""
+    headers = {"Cookie": f"{lab_settings.SESSION_COOKIE_NAME}={cookie}"} if cookie else {}
+    factory = RequestFactory()
+    send = factory.get if method == "GET" else factory.post
+    return send(path, headers=headers, HTTP_HOST=first.get_host(), secure=first.is_secure())

@@ -16,9 +16,13 @@ from asgiref.sync import async_to_sync
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.core.exceptions import SynchronousOnlyOperation
 from django.http import HttpRequest, HttpResponse
-from django.test import RequestFactory
 
-from lessons.lab.action_types import ActionInput, ActionOutcome, passed_on
+from lessons.lab.action_types import (
+    ActionInput,
+    ActionOutcome,
+    passed_on,
+    request_as_the_learner,
+)
 from lessons.lab.limits import session_size_problem
 from lessons.lab.session_settings import SESSION_SETTINGS_VIEW as lab_settings
 
@@ -45,7 +49,6 @@ def in_async_view(kind: str):
             if too_large:
                 return ActionOutcome(python, error=too_large)
         cookie = request.COOKIES.get(lab_settings.SESSION_COOKIE_NAME)
-        headers = {"Cookie": f"{lab_settings.SESSION_COOKIE_NAME}={cookie}"} if cookie else {}
         box: dict = {}
 
         async def view(inner: HttpRequest) -> HttpResponse:
@@ -62,12 +65,7 @@ def in_async_view(kind: str):
 
         try:
             response = async_to_sync(SessionMiddleware(view))(
-                RequestFactory().post(
-                    request.path,
-                    headers=headers,
-                    HTTP_HOST=request.get_host(),
-                    secure=request.is_secure(),
-                )
+                request_as_the_learner(request, "POST", request.path, cookie)
             )
         except Exception as error:  # the store failed: a result to show, not an error page
             return ActionOutcome(python, error=f"{type(error).__name__}: {error}")

@@ -22,12 +22,16 @@ from typing import Any
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.http import HttpRequest, HttpResponse
 from django.middleware.cache import FetchFromCacheMiddleware, UpdateCacheMiddleware
-from django.test import RequestFactory
 from django.utils.cache import has_vary_header
 from django.utils.translation import gettext
 from redis.exceptions import RedisError
 
-from lessons.lab.action_types import ActionInput, ActionOutcome, passed_on
+from lessons.lab.action_types import (
+    ActionInput,
+    ActionOutcome,
+    passed_on,
+    request_as_the_learner,
+)
 from lessons.lab.demo_users import running_learner
 from lessons.lab.session_settings import SESSION_SETTINGS_VIEW as lab_settings
 from lessons.lab.session_settings import active_lab_settings
@@ -77,12 +81,8 @@ def _stack(kind: str, prefix: str, ran: list):
 def _visit(
     first: HttpRequest, kind: str, prefix: str, cookie: str | None
 ) -> tuple[HttpResponse, dict[str, Any]]:
-    # The Cookie header itself: a cache that varies on Cookie keys its copies by it. The
-    # host is the lab request's own (checked against ALLOWED_HOSTS), part of the cache key.
-    headers = {"Cookie": f"{lab_settings.SESSION_COOKIE_NAME}={cookie}"} if cookie else {}
-    request = RequestFactory().get(
-        PAGE_PATHS[kind], headers=headers, HTTP_HOST=first.get_host(), secure=first.is_secure()
-    )
+    # The Cookie header and the host are part of the cache key: the real ones.
+    request = request_as_the_learner(first, "GET", PAGE_PATHS[kind], cookie)
     ran: list = []
     response = _stack(kind, prefix, ran)(request)
     morsel = response.cookies.get(lab_settings.SESSION_COOKIE_NAME)

@@ -20,26 +20,29 @@ from lessons.models import DEMO_USERNAMES, LabUser, Learner, demo_password
 
 LAB_BACKEND = "lessons.lab.demo_users.LabUserBackend"
 
-_lab_learner_id: ContextVar[int | None] = ContextVar("lab_learner_id", default=None)
-_lab_learner_public_id: ContextVar[str] = ContextVar("lab_learner_public_id", default="")
+_lab_learner: ContextVar[Learner | None] = ContextVar("lab_learner", default=None)
 
 
 @contextmanager
 def users_of(learner: Learner) -> Iterator[None]:
     """In the body, the lab's backend finds this learner's demo users (and nobody else's),
     and `running_learner()` names the learner."""
-    token = _lab_learner_id.set(learner.pk)
-    public_token = _lab_learner_public_id.set(str(learner.public_id))
+    token = _lab_learner.set(learner)
     try:
         yield
     finally:
-        _lab_learner_public_id.reset(public_token)
-        _lab_learner_id.reset(token)
+        _lab_learner.reset(token)
+
+
+def _running_learner_id() -> int | None:
+    learner = _lab_learner.get()
+    return learner.pk if learner is not None else None
 
 
 def running_learner() -> str:
     """The public id of the learner whose lab request is running ("" outside one)."""
-    return _lab_learner_public_id.get()
+    learner = _lab_learner.get()
+    return str(learner.public_id) if learner is not None else ""
 
 
 class LabUserBackend(BaseBackend):
@@ -49,7 +52,7 @@ class LabUserBackend(BaseBackend):
         return None  # demo users are logged in by the lab's actions only
 
     def get_user(self, user_id):
-        learner_id = _lab_learner_id.get()
+        learner_id = _running_learner_id()
         if learner_id is None:
             return None
         return LabUser.objects.filter(learner_id=learner_id, pk=user_id).first()
@@ -57,7 +60,7 @@ class LabUserBackend(BaseBackend):
 
 def demo_user(username: str) -> LabUser:
     """The running learner's demo user of that name, made on first use with its password."""
-    learner_id = _lab_learner_id.get()
+    learner_id = _running_learner_id()
     if learner_id is None:
         raise RuntimeError("demo users exist only inside a lab request")
     user = LabUser.objects.filter(learner_id=learner_id, username=username).first()

@@ -12,6 +12,7 @@ from django.utils.translation import ngettext
 
 from lessons.engines import engine_name_of
 from lessons.lab.actions import ACTIONS
+from lessons.lab.cookies import cookie_pairs
 from lessons.lab.store import RECORD_PARTS
 
 UNITS = ((7 * 24 * 3600, "week"), (24 * 3600, "day"), (3600, "hour"), (60, "minute"))
@@ -85,11 +86,8 @@ def _cookie_came_in(exchange: dict[str, Any]) -> bool:
 def _key_sent(exchange: dict[str, Any]) -> str | None:
     """The value of the lab's session cookie the request carried, if it carried one."""
     name = (exchange.get("settings") or {}).get("SESSION_COOKIE_NAME", "")
-    for pair in (exchange.get("cookie_header") or "").split(";"):
-        sent_name, equals, value = pair.strip().partition("=")
-        if equals and sent_name == name:
-            return value
-    return None
+    sent = cookie_pairs(exchange.get("cookie_header") or "")
+    return next((value for key, equals, value in sent if equals and key == name), None)
 
 
 def _login_sentences(exchange: dict[str, Any]) -> list[str]:

@@ -24,10 +24,9 @@ from typing import Any
 from django.contrib.sessions.middleware import SessionMiddleware
 from django.db import connections
 from django.http import HttpRequest, HttpResponse
-from django.test import RequestFactory
 from django.utils.translation import gettext
 
-from lessons.lab.action_types import ActionInput, ActionOutcome
+from lessons.lab.action_types import ActionInput, ActionOutcome, request_as_the_learner
 from lessons.lab.limits import session_size_problem
 from lessons.lab.session_settings import SESSION_SETTINGS_VIEW as lab_settings
 
@@ -36,15 +35,6 @@ SECOND_TAB_KEY = "other_tab"
 SECOND_TAB_VALUE = "written by tab 2"
 # How long either tab waits for the other before the lab gives up (a stuck store).
 WAIT_SECONDS = 10
-
-
-def _second_tab_request(first: HttpRequest, cookie_value: str) -> HttpRequest:
-    """The same request from the other tab: the same path, the same session cookie."""
-    request = RequestFactory().post(
-        first.path, HTTP_HOST=first.get_host(), secure=first.is_secure()
-    )
-    request.COOKIES = {lab_settings.SESSION_COOKIE_NAME: cookie_value}
-    return request
 
 
 def _run_second_tab(request: HttpRequest, barrier: threading.Barrier, report: dict) -> None:
@@ -98,7 +88,9 @@ def two_tabs(request: HttpRequest, given: ActionInput) -> ActionOutcome:
 
     def in_thread() -> None:
         connections["default"] = shared
-        _run_second_tab(_second_tab_request(request, cookie_value), barrier, report)
+        # The same request from the other tab: the same path, the same session cookie.
+        second = request_as_the_learner(request, "POST", request.path, cookie_value)
+        _run_second_tab(second, barrier, report)
 
     second_tab = threading.Thread(target=contextvars.copy_context().run, args=(in_thread,))
     try:

@@ -122,3 +122,8 @@ def nothing_passed() -> bool:
 def join(learner: LabLearner, code: str, name: str):
     """Join a classroom with its code, as the join page's form does."""
     return learner.client.post("/en/join/", {"code": code, "name": name})
+
+
+def dashboard_url(classroom) -> str:
+    """An instructor's page of this classroom (the dashboard; its actions hang below)."""
+    return f"/en/instructor/classrooms/{classroom.pk}/"

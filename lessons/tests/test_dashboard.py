@@ -13,14 +13,10 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lessons.models import Classroom, ExerciseProgress, Membership
-from lessons.tests.lab_helpers import LabLearner, answer, join
+from lessons.tests.lab_helpers import LabLearner, answer, dashboard_url, join
 
 pytestmark = pytest.mark.django_db
 LESSON, EXERCISE = "signed-cookie-sessions", "nothing-on-the-server"
-
-
-def dashboard_url(classroom) -> str:
-    return f"/en/instructor/classrooms/{classroom.pk}/"
 
 
 def page_state(html: str) -> dict:

@@ -4,13 +4,9 @@ read-only, followed by each lab at its next refresh."""
 import pytest
 
 from lessons.models import LabConfig, LabPreset
-from lessons.tests.lab_helpers import LabLearner, join
+from lessons.tests.lab_helpers import LabLearner, dashboard_url, join
 
 pytestmark = pytest.mark.django_db
-
-
-def dashboard_url(classroom) -> str:
-    return f"/en/instructor/classrooms/{classroom.pk}/"
 
 
 def poll(learner: LabLearner, paused: str = "0"):
