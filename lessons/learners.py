@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from lessons.codes import normalize_code, random_code
 from lessons.models import LabConfig, LabExchange, Learner
+from lessons.prepared_queries import PreparedQuery
 from lessons.session_engines.site_sessions import LEARNER_KEY as SESSION_LEARNER_KEY
 from lessons.throttles import Brake, client_address
 
@@ -61,12 +62,25 @@ def existing_learner(request: HttpRequest, *, with_exchanges: int = 0) -> Learne
     return learner
 
 
+def _latest_exchanges(learner_id: int, count: int):
+    return LabExchange.objects.filter(learner_id=learner_id).defer(*LabExchange.DRAWING_FIELDS)[
+        :count
+    ]
+
+
+# Each lab request reads them: their SQL is built once per count.
+_LATEST_EXCHANGES: dict[int, PreparedQuery] = {}
+
+
 def _recent_exchanges(learner: Learner, count: int) -> list[LabExchange]:
     """The learner's latest exchanges, newest first, without the fields only their timeline
     entries show (LabExchange.DRAWING_FIELDS)."""
-    exchanges = list(
-        LabExchange.objects.filter(learner_id=learner.pk).defer(*LabExchange.DRAWING_FIELDS)[:count]
-    )
+    query = _LATEST_EXCHANGES.get(count)
+    if query is None:
+        query = _LATEST_EXCHANGES.setdefault(
+            count, PreparedQuery(lambda learner_id: _latest_exchanges(learner_id, count), 0)
+        )
+    exchanges = query(learner.pk)
     for exchange in exchanges:
         exchange.learner = learner
     return exchanges

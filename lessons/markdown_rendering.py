@@ -85,3 +85,12 @@ def render_lesson_markdown(text: str) -> RenderedMarkdown:
     )
     html = focusable_code(html)
     return RenderedMarkdown(html=mark_safe(html), toc=_toc_entries(converter.toc_tokens))
+
+
+def markdown_inline(text: str) -> SafeString:
+    """A short trusted Markdown text (an exercise's goal, a preset step) as inline HTML,
+    without the <p>."""
+    html = markdown.markdown(text or "")
+    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
+        html = html[3:-4]
+    return mark_safe(html)

@@ -3,7 +3,8 @@ sets up the classroom and the instructor, passes them here, and prints the table
 
 - A learner opens the lab, joins the classroom with its code and a name, then does a lab
   action about once a second (0.5 to 1.5 s apart) (as the lab page sends it: htmx, saying which exchange it
-  shows) and presses Check on an exercise every tenth time.
+  shows) and presses Check on an exercise every tenth time. Its open lab page asks
+  every 4 seconds whether the instructor sent a preset or paused the class ("class poll").
 - One instructor logs in and keeps the classroom's dashboard open: every 4 seconds it
   asks for what changed since its last reading, as the page does.
 
@@ -15,12 +16,15 @@ import itertools
 import os
 import random
 import re
+import time
 
 from locust import HttpUser, between, constant_pacing, task
 
 LAB_ACTIONS = ("set", "get", "visit", "read", "append_modified")
 CHECKED_EXERCISE = "/en/exercises/cookie-flags/hide-from-javascript/check/"
 CHECK_EVERY = 10
+# The lab page of a learner in a class asks this often whether the class was steered.
+CLASS_POLL_SECONDS = 4
 numbers = itertools.count(1)
 
 
@@ -58,6 +62,8 @@ class Learner(Browser):
         self.number = next(numbers)
         self.rounds = random.randrange(CHECK_EVERY)  # people do not click in step
         self.shown = ""
+        # Each page started its poll at its own moment.
+        self.polled_at = time.monotonic() - random.uniform(0, CLASS_POLL_SECONDS)
         self.client.get("/en/lab/", name="lab page")
         self.submit(
             "/en/join/",
@@ -93,6 +99,19 @@ class Learner(Browser):
                 name="exercise check",
             )
         self.rounds += 1
+        self.poll_the_class()
+
+    def poll_the_class(self) -> None:
+        """What the open lab page does every few seconds (templates/lab/lab.html, class-steer)."""
+        if time.monotonic() - self.polled_at < CLASS_POLL_SECONDS:
+            return
+        self.polled_at = time.monotonic()
+        self.client.get(
+            "/en/lab/class/",
+            params={"paused": "0"},
+            headers={"HX-Request": "true"},
+            name="class poll",
+        )
 
 
 class Instructor(Browser):

@@ -101,4 +101,5 @@ def trim_timeline(learner: Learner) -> None:
     cutoff = learner.lab_exchanges.values_list("id", flat=True)[
         settings.LAB_TIMELINE_LENGTH : settings.LAB_TIMELINE_LENGTH + 1
     ]
-    learner.lab_exchanges.filter(id__lte=Subquery(cutoff)).delete()
+    # Only their ids are read to delete them (and their observations): not every column.
+    LabExchange.objects.filter(learner_id=learner.pk, id__lte=Subquery(cutoff)).only("id").delete()

@@ -133,10 +133,9 @@ def cache_entry(engine_name: str, session_key: str, alias: str = "redis") -> dic
     django_key = CACHE_KEY_PREFIXES[engine_name] + session_key
     redis_key = cache.make_key(django_key)
     try:
-        client = cache._cache.get_client(django_key)
-        ttl = client.ttl(redis_key)
-        raw = client.get(redis_key)
-        value = cache.get(django_key)
+        # One round trip for both; the value is unpacked as Django's RedisCache does.
+        ttl, raw = _ttl_and_value(cache._cache.get_client(django_key), redis_key)
+        value = cache._cache._serializer.loads(raw) if raw is not None else None
     except REDIS_ERRORS as error:
         return {"reachable": False, "redis_key": redis_key, "error": type(error).__name__}
     return {
@@ -148,6 +147,15 @@ def cache_entry(engine_name: str, session_key: str, alias: str = "redis") -> dic
         "size": len(raw) if raw is not None else None,
         "decoded": value,
     }
+
+
+def _ttl_and_value(client, redis_key: str) -> tuple[int, bytes | None]:
+    """A Redis key's TTL and value, asked in one round trip."""
+    pipeline = client.pipeline(transaction=False)
+    pipeline.ttl(redis_key)
+    pipeline.get(redis_key)
+    ttl, raw = pipeline.execute()
+    return ttl, raw
 
 
 def memcached_entry(engine_name: str, session_key: str) -> dict[str, Any]:
@@ -192,8 +200,7 @@ def redis_json_entry(session_key: str) -> dict[str, Any]:
     redis_key = store.redis_key(session_key)
     client = redis_json.redis_client()
     try:
-        ttl = client.ttl(redis_key)
-        raw = client.get(redis_key)
+        ttl, raw = _ttl_and_value(client, redis_key)
     except REDIS_ERRORS as error:
         return {"reachable": False, "redis_key": redis_key, "error": type(error).__name__}
     if raw is None:

@@ -1,8 +1,8 @@
-"""The store panel, part by part: what each server-side record shows, as rows for one template.
+"""The store panel, part by part: what each server-side record shows, as rows for the store card.
 
 A part of the store snapshot (store.py) becomes a StoreSection: a heading, and
 either "cannot be reached", the record's rows, or "nothing under this key".
-`templates/lab/store.html` draws every section the same way; a new engine's
+`lessons/lab/store_card.py` draws every section the same way; a new engine's
 store is a new function here.
 """
 

@@ -1,46 +1,12 @@
-"""Small filters for the lab's panels."""
-
-import json
+"""Small filters for the lab's panels, and the tags that draw its cards (lessons/lab/cards.py)."""
 
 from django import template
-from django.utils.translation import ngettext
+from django.utils.safestring import SafeString
 
-from lessons.lab.limits import CUT_NOTE
-from lessons.lab.notes import signed_cookie_problem
-from lessons.lab.store_view import StoreRow, StoreSection
-from lessons.lab.store_view import login_keys as login_keys_of
-from lessons.lab.store_view import store_sections as sections_of
+from lessons.lab import card_text, cards, cookie_card
+from lessons.lab.store_card import store_card as store_card_html
 
 register = template.Library()
-
-# Set-Cookie attribute names as Django writes them (the parser lowercases them).
-ATTRIBUTE_LABELS = {
-    "expires": "expires",
-    "max-age": "Max-Age",
-    "path": "Path",
-    "domain": "Domain",
-    "secure": "Secure",
-    "httponly": "HttpOnly",
-    "samesite": "SameSite",
-}
-
-
-@register.filter
-def login_keys(store) -> list[StoreRow]:
-    """The login keys in the stored session, each explained."""
-    return login_keys_of(store)
-
-
-@register.filter
-def store_sections(store) -> list[StoreSection]:
-    """The store panel's sections for a store snapshot (lessons/lab/store_view.py)."""
-    return sections_of(store)
-
-
-@register.filter
-def signed_cookie_refusal(code) -> str:
-    """Why a signed_cookies value was refused (cookies.py's problem code), in words."""
-    return signed_cookie_problem(code)
 
 
 @register.filter
@@ -50,26 +16,62 @@ def get_item(mapping, key):
 
 
 @register.filter
-def as_json(value) -> str:
-    """A stored value as JSON, the way the learner wrote it (cuts said in words)."""
-    return readable_cuts(json.dumps(value, ensure_ascii=False, sort_keys=True))
-
-
-@register.filter
-def attribute_label(name: str) -> str:
-    return ATTRIBUTE_LABELS.get(name, name)
-
-
-def _cut_in_words(match) -> str:
-    count = int(match.group(1))
-    if match.group(2) == "B":
-        words = ngettext("%(count)s more byte", "%(count)s more bytes", count)
-    else:
-        words = ngettext("%(count)s more item", "%(count)s more items", count)
-    return f"… ({words % {'count': count}})"
-
-
-@register.filter
 def readable_cuts(text) -> str:
     """Where the lab cut a long value to keep it ("…[+13000 B]"), say so in the reader's language."""
-    return CUT_NOTE.sub(_cut_in_words, str(text))
+    return card_text.readable_cuts(text)
+
+
+# The cards every lab request redraws, drawn in Python (lessons/lab/cards.py).
+
+
+@register.simple_tag(takes_context=True)
+def result_card(context) -> SafeString:
+    return cards.result_card(
+        context.get("latest"),
+        context.get("solved") or (),
+        context.get("action_error"),
+        context.get("action_input_names") or (),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def cookie_set(context) -> SafeString:
+    return cookie_card.cookie_set(
+        context.get("latest"),
+        context.get("before"),
+        context.get("changes"),
+        out_of_band=bool(context.get("cards_oob")),
+    )
+
+
+@register.simple_tag(takes_context=True)
+def cookie_headers(context) -> SafeString:
+    return cookie_card.cookie_headers(
+        context.get("latest"), out_of_band=bool(context.get("cards_oob"))
+    )
+
+
+@register.simple_tag(takes_context=True)
+def store_card(context) -> SafeString:
+    latest, changes, before = (
+        context.get("latest") or {},
+        context.get("changes") or {},
+        context.get("before") or {},
+    )
+    return store_card_html(
+        (context.get("panels") or {}).get("engine_path", ""),
+        latest.get("store"),
+        changes.get("store") or (),
+        before.get("store"),
+        out_of_band=bool(context.get("cards_oob")),
+    )
+
+
+@register.simple_tag
+def timeline_request(exchange) -> SafeString:
+    return cards.timeline_request(exchange)
+
+
+@register.simple_tag(takes_context=True)
+def announcement(context) -> SafeString:
+    return cards.announcement(context.get("latest"), context.get("solved") or ())

@@ -1,10 +1,10 @@
 """Template helpers for lesson pages."""
 
-import markdown
 from django import template
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 
 from lessons.lesson_body import lesson_body_html
+from lessons.markdown_rendering import markdown_inline as markdown_inline_html
 
 register = template.Library()
 
@@ -12,10 +12,7 @@ register = template.Library()
 @register.filter
 def markdown_inline(text: str) -> SafeString:
     """A short trusted Markdown text (preset steps) as inline HTML, without the <p>."""
-    html = markdown.markdown(text or "")
-    if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
-        html = html[3:-4]
-    return mark_safe(html)
+    return markdown_inline_html(text)
 
 
 @register.simple_tag(takes_context=True)

@@ -34,8 +34,12 @@ def test_the_answer_holds_the_cards_and_the_one_new_entry(learner):
     assert response["X-Lab-Exchange"] == str(new_id)
     assert html.lstrip().startswith('<section class="lab-card lab-result" id="lab-result"')
     assert f'data-exchange-id="{new_id}"' in html
-    for card in ("lab-cookie", "lab-store"):
-        assert re.search(rf'id="{card}"[^>]*hx-swap-oob="true"', html), card
+    # The cookie card's changing parts and the store card; not what the page's script
+    # fills in (document.cookie) nor the card around them.
+    for part in ("lab-cookie-set", "lab-cookie-headers", "lab-store"):
+        assert re.search(rf'id="{part}"[^>]*hx-swap-oob="true"', html), part
+    assert 'id="lab-cookie"' not in html
+    assert 'id="document-cookie"' not in html
     assert 'id="lab-browser-b"' not in html  # Browser B's jar did not change
     assert 'id="lab-timeline"' not in html
     assert '<ol hx-swap-oob="afterbegin:#timeline-list">' in html

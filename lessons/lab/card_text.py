@@ -1,0 +1,98 @@
+"""What the lab's cards (cards.py, store_card.py) print, printed as a template would.
+
+Values are localized (numbers, dates) and escaped as a template's `{{ value }}`;
+messages from the catalogues are printed as `{% translate %}` prints them, unescaped;
+the lab's cuts of long values ("…[+13000 B]") are said in the reader's language.
+"""
+
+import json
+from collections.abc import Iterable
+from html import escape as html_escape
+from typing import Any
+
+from django.utils.formats import localize
+from django.utils.functional import Promise
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.text import Truncator
+from django.utils.timezone import template_localtime
+from django.utils.translation import ngettext
+
+from lessons.lab.limits import CUT_NOTE
+
+# Set-Cookie attribute names as Django writes them (the parser lowercases them).
+ATTRIBUTE_LABELS = {
+    "expires": "expires",
+    "max-age": "Max-Age",
+    "path": "Path",
+    "domain": "Domain",
+    "secure": "Secure",
+    "httponly": "HttpOnly",
+    "samesite": "SameSite",
+}
+
+
+def _cut_in_words(match) -> str:
+    count = int(match.group(1))
+    if match.group(2) == "B":
+        words = ngettext("%(count)s more byte", "%(count)s more bytes", count)
+    else:
+        words = ngettext("%(count)s more item", "%(count)s more items", count)
+    return f"… ({words % {'count': count}})"
+
+
+def readable_cuts(text) -> str:
+    """Where the lab cut a long value to keep it ("…[+13000 B]"), say so in the reader's language."""
+    return CUT_NOTE.sub(_cut_in_words, str(text))
+
+
+def as_json(value) -> str:
+    """A stored value as JSON, the way the learner wrote it (cuts said in words)."""
+    return readable_cuts(json.dumps(value, ensure_ascii=False, sort_keys=True))
+
+
+def words(message: str) -> SafeString:
+    """A message from the catalogues: trusted text, printed as a template's {% translate %}
+    prints it (not escaped)."""
+    return mark_safe(message)
+
+
+def escaped(value: Any) -> str:
+    """Django's conditional_escape: what is already HTML stays as it is, the rest is escaped
+    as escape() does. Without its check for lazy arguments on every call, which costs more
+    than escaping the short values of a card."""
+    if isinstance(value, Promise):
+        value = str(value)
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html_escape(str(value))
+
+
+def html(template: str, *args: Any) -> SafeString:
+    """Django's format_html: the arguments escaped (escaped()) into a trusted template."""
+    return SafeString(template.format(*map(escaped, args)))
+
+
+def shown(value: Any) -> SafeString:
+    """A value as a template shows it: localized (numbers, dates), then escaped."""
+    if not isinstance(value, str):
+        value = localize(template_localtime(value))
+    return SafeString(escaped(value))
+
+
+def joined(parts: Iterable[Any], separator: str = "") -> SafeString:
+    """Parts escaped (what is already safe stays as it is) and joined."""
+    return SafeString(separator.join(map(escaped, parts)))
+
+
+def cut(text: Any, length: int) -> str:
+    """The template filter truncatechars."""
+    return Truncator(text).chars(length)
+
+
+def oob(out_of_band: bool) -> SafeString:
+    return mark_safe(' hx-swap-oob="true"' if out_of_band else "")
+
+
+def shown_text(value: Any) -> str:
+    """A value as text, as a template would print it (before escaping)."""
+    return value if isinstance(value, str) else str(localize(template_localtime(value)))

@@ -1,0 +1,113 @@
+"""The lab's own small queries are built once and run with new values: they must find exactly
+what the same queryset finds, relations included, and refuse what they cannot run safely."""
+
+import datetime
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from lessons.learners import _recent_exchanges
+from lessons.models import LabConfig, LabExchange, LabPreset, Learner, SiteSession
+from lessons.prepared_queries import PreparedQuery
+from lessons.session_engines.site_sessions import SITE_SESSION_ROW, SessionStore
+
+pytestmark = pytest.mark.django_db
+
+
+def exchange(learner, number: int, **fields) -> LabExchange:
+    return LabExchange.objects.create(
+        learner=learner,
+        number=number,
+        action="set",
+        python="request.session['cart'] = ['apple']",
+        path="/lab/",
+        status_code=200,
+        settings_snapshot={"SESSION_ENGINE": "django.contrib.sessions.backends.db"},
+        set_cookie_headers=[f"sessionid=key{number}; Path=/"],
+        store={"database": {"session_key": f"key{number}"}},
+        **fields,
+    )
+
+
+def fields_of(instance) -> dict:
+    return {
+        field.attname: getattr(instance, field.attname)
+        for field in instance._meta.concrete_fields
+        if field.attname not in instance.get_deferred_fields()
+    }
+
+
+def test_the_latest_exchanges_are_the_ones_the_orm_finds():
+    learner, other = Learner.objects.create(), Learner.objects.create()
+    for number in range(1, 16):
+        exchange(learner, number)
+        exchange(other, number)
+    found = _recent_exchanges(learner, 13)
+    expected = list(
+        LabExchange.objects.filter(learner=learner).defer(*LabExchange.DRAWING_FIELDS)[:13]
+    )
+    assert [fields_of(item) for item in found] == [fields_of(item) for item in expected]
+    assert [item.number for item in found] == list(range(15, 2, -1))
+    assert isinstance(found[0].created_at, datetime.datetime)  # converted as Django does
+    assert found[0].store == {"database": {"session_key": "key15"}}
+    assert found[0].get_deferred_fields() == set(LabExchange.DRAWING_FIELDS)
+    assert _recent_exchanges(Learner.objects.create(), 13) == []
+
+
+def test_a_site_session_row_comes_with_its_learner_and_their_settings(lessons):
+    preset = LabPreset.objects.first()
+    assert preset is not None
+    learner = Learner.objects.create()
+    LabConfig.objects.create(learner=learner, engine="cache", preset=preset)
+    store = SessionStore()
+    store["learner"] = str(learner.public_id)
+    store.save()
+    (row,) = SITE_SESSION_ROW(store.session_key)
+    assert row.learner == learner
+    with CaptureQueriesContext(connection) as queries:
+        assert row.learner.lab_config.engine == "cache"
+        assert row.learner.lab_config.preset == preset
+    assert len(queries) == 0  # all of it came with the row
+
+
+def test_a_learner_without_lab_settings_has_none_rather_than_a_query():
+    learner = Learner.objects.create()
+    store = SessionStore()
+    store["learner"] = str(learner.public_id)
+    store.save()
+    (row,) = SITE_SESSION_ROW(store.session_key)
+    with CaptureQueriesContext(connection) as queries, pytest.raises(LabConfig.DoesNotExist):
+        row.learner.lab_config  # noqa: B018
+    assert len(queries) == 0
+
+
+def test_an_expired_site_session_is_not_loaded():
+    store = SessionStore()
+    store["learner"] = "someone"
+    store.save()
+    SiteSession.objects.filter(session_key=store.session_key).update(
+        expire_date=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    reloaded = SessionStore(store.session_key)
+    assert reloaded.load() == {}
+    assert reloaded.session_key is None  # as Django's database engine leaves it
+    assert SITE_SESSION_ROW("no-such-key") == []
+
+
+def test_values_of_another_type_are_refused():
+    query = PreparedQuery(lambda pk: Learner.objects.filter(pk=pk), 0)
+    with pytest.raises(TypeError):
+        query("1")
+
+
+def test_a_stand_in_used_twice_is_refused():
+    """A value used twice, or one the database would get changed, cannot be a stand-in."""
+    query = PreparedQuery(lambda code: Learner.objects.filter(resume_code=code, pk=1), "x")
+    assert query("nobody") == []
+    twice = PreparedQuery(
+        lambda code: Learner.objects.filter(resume_code=code, cross_site_token=code), "stand-in"
+    )
+    with pytest.raises(ValueError, match="not one unchanged parameter"):
+        twice("somebody")
