@@ -11,8 +11,11 @@ same `from_db()`, the select_related relations filled in.
 
 Only values that reach the database unchanged can be parameters: strings and
 integers, compared with `=`. A stand-in that the compiled parameters do not
-hold exactly once is refused at the first call, so a queryset Django adapts
-differently cannot run a wrong query.
+hold exactly once, or that shows up changed in another parameter (a
+`startswith`, say) or in the SQL itself, is refused at the first call, so a
+queryset Django adapts differently cannot run a wrong query. So is anything
+ModelIterable would add to the rows and this does not: annotations,
+prefetch_related, rows of a related manager, values().
 """
 
 from collections.abc import Callable
@@ -21,7 +24,7 @@ from typing import Any
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import get_related_populators
+from django.db.models.query import ModelIterable, get_related_populators
 
 
 @dataclass(frozen=True)
@@ -75,6 +78,13 @@ class PreparedQuery:
 
     def _compile(self) -> _Compiled:
         queryset = self._build(*self._stand_ins)
+        if (
+            queryset._iterable_class is not ModelIterable
+            or queryset.query.annotation_select
+            or queryset._prefetch_related_lookups
+            or queryset._known_related_objects
+        ):
+            raise ValueError("only a plain queryset of model instances can be prepared")
         alias = queryset.db
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
@@ -85,7 +95,14 @@ class PreparedQuery:
                 for index, param in enumerate(params)
                 if type(param) is type(stand_in) and param == stand_in
             ]
-            if len(found) != 1:
+            changed = isinstance(stand_in, str) and (
+                stand_in in sql
+                or any(
+                    isinstance(param, str) and stand_in in param and param != stand_in
+                    for param in params
+                )
+            )
+            if len(found) != 1 or changed:
                 raise ValueError(
                     f"{stand_in!r} is not one unchanged parameter of {sql!r} {params!r}"
                 )

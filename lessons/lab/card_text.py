@@ -94,5 +94,5 @@ def oob(out_of_band: bool) -> SafeString:
 
 
 def shown_text(value: Any) -> str:
-    """A value as text, as a template would print it (before escaping)."""
-    return value if isinstance(value, str) else str(localize(template_localtime(value)))
+    """A value as the template filter truncatechars reads it: str(), not localized."""
+    return str(value)

@@ -60,11 +60,15 @@ class SessionStore(DatabaseSessionStore):
     def _get_session_from_db(self):
         # Django's own query (session_key = %s AND expire_date > now), with the
         # expiry compared here: the same rows, and SQL that is built only once.
-        rows = SITE_SESSION_ROW(self.session_key)
+        rows = SITE_SESSION_ROW(self.session_key) if self.session_key else []
         self.row = rows[0] if rows and rows[0].expire_date > timezone.now() else None
         if self.row is None:
             self._session_key = None
         return self.row
+
+    async def _aget_session_from_db(self):
+        # The same row, learner and all, for an async load (aload()).
+        return await sync_to_async(self._get_session_from_db)()
 
     def create_model_instance(self, data):
         row = super().create_model_instance(data)

@@ -4,7 +4,9 @@ what the same queryset finds, relations included, and refuse what they cannot ru
 import datetime
 
 import pytest
+from asgiref.sync import async_to_sync
 from django.db import connection
+from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -111,3 +113,44 @@ def test_a_stand_in_used_twice_is_refused():
     )
     with pytest.raises(ValueError, match="not one unchanged parameter"):
         twice("somebody")
+
+
+def test_a_stand_in_also_used_changed_is_refused():
+    """`startswith` sends "stand-in%": only the exact parameter would follow the value."""
+    query = PreparedQuery(
+        lambda code: (
+            Learner.objects.filter(resume_code=code)
+            | Learner.objects.filter(cross_site_token__startswith=code)
+        ),
+        "stand-in",
+    )
+    with pytest.raises(ValueError, match="not one unchanged parameter"):
+        query("somebody")
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda pk: Learner.objects.filter(pk=pk).values("pk"),
+        lambda pk: Learner.objects.filter(pk=pk).annotate(exchanges=Count("lab_exchanges")),
+        lambda pk: Learner.objects.filter(pk=pk).prefetch_related("lab_exchanges"),
+    ],
+)
+def test_what_the_rows_would_lose_is_refused(build):
+    with pytest.raises(ValueError, match="only a plain queryset"):
+        PreparedQuery(build, 0)(1)
+
+
+def test_an_async_load_brings_the_learner_too(monkeypatch):
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)  # Django's guard on
+    learner = Learner.objects.create()
+    store = SessionStore()
+    store["learner"] = str(learner.public_id)
+    store.save()
+    loaded = SessionStore(store.session_key)
+    assert async_to_sync(loaded.aload)() == {"learner": str(learner.public_id)}
+    assert loaded.learner_named(str(learner.public_id)) == learner
+
+
+def test_a_store_without_a_key_loads_nothing():
+    assert SessionStore().load() == {}
