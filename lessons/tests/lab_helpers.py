@@ -8,6 +8,7 @@ from pathlib import Path
 from django.test import Client
 
 from lessons.lab.cookies import SetCookie, parse_set_cookie
+from lessons.models import LabExchange
 
 DJANGO_DEFAULT_SETTINGS = {
     "engine": "db",
@@ -127,3 +128,22 @@ def join(learner: LabLearner, code: str, name: str):
 def dashboard_url(classroom) -> str:
     """An instructor's page of this classroom (the dashboard; its actions hang below)."""
     return f"/en/instructor/classrooms/{classroom.pk}/"
+
+
+def recorded_exchange(learner, number: int = 1, **fields) -> LabExchange:
+    """A lab request in the learner's timeline, saved directly: `request.session['cart'] =
+    ['apple']` on the db engine, its Set-Cookie and row named after `number`."""
+    return LabExchange.objects.create(
+        **{
+            "learner": learner,
+            "number": number,
+            "action": "set",
+            "python": "request.session['cart'] = ['apple']",
+            "path": "/lab/run/",
+            "status_code": 200,
+            "settings_snapshot": {"SESSION_ENGINE": "django.contrib.sessions.backends.db"},
+            "set_cookie_headers": [f"sessionid=key{number}; Path=/"],
+            "store": {"database": {"session_key": f"key{number}"}},
+            **fields,
+        }
+    )

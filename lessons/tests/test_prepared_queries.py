@@ -14,23 +14,9 @@ from lessons.learners import _recent_exchanges
 from lessons.models import LabConfig, LabExchange, LabPreset, Learner, SiteSession
 from lessons.prepared_queries import PreparedQuery
 from lessons.session_engines.site_sessions import SITE_SESSION_ROW, SessionStore
+from lessons.tests.lab_helpers import recorded_exchange
 
 pytestmark = pytest.mark.django_db
-
-
-def exchange(learner, number: int, **fields) -> LabExchange:
-    return LabExchange.objects.create(
-        learner=learner,
-        number=number,
-        action="set",
-        python="request.session['cart'] = ['apple']",
-        path="/lab/",
-        status_code=200,
-        settings_snapshot={"SESSION_ENGINE": "django.contrib.sessions.backends.db"},
-        set_cookie_headers=[f"sessionid=key{number}; Path=/"],
-        store={"database": {"session_key": f"key{number}"}},
-        **fields,
-    )
 
 
 def fields_of(instance) -> dict:
@@ -44,8 +30,8 @@ def fields_of(instance) -> dict:
 def test_the_latest_exchanges_are_the_ones_the_orm_finds():
     learner, other = Learner.objects.create(), Learner.objects.create()
     for number in range(1, 16):
-        exchange(learner, number)
-        exchange(other, number)
+        recorded_exchange(learner, number)
+        recorded_exchange(other, number)
     found = _recent_exchanges(learner, 13)
     expected = list(
         LabExchange.objects.filter(learner=learner).defer(*LabExchange.DRAWING_FIELDS)[:13]

@@ -6,23 +6,13 @@ from django.conf import settings
 
 from lessons.lab.record import trim_timeline
 from lessons.models import LabExchange, LabObservation, Learner
+from lessons.tests.lab_helpers import recorded_exchange
 
 pytestmark = pytest.mark.django_db
 
 
 def exchanges_of(learner, count: int) -> list[LabExchange]:
-    return [
-        LabExchange.objects.create(
-            learner=learner,
-            number=number,
-            action="get",
-            python="request.session.get('cart')",
-            path="/lab/",
-            status_code=200,
-            settings_snapshot={},
-        )
-        for number in range(1, count + 1)
-    ]
+    return [recorded_exchange(learner, number) for number in range(1, count + 1)]
 
 
 def test_only_the_latest_exchanges_stay_with_their_observations():
