@@ -15,6 +15,7 @@ from django.utils.functional import Promise
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from lessons.lab.limits import CUT_NOTE
@@ -85,7 +86,7 @@ def joined(parts: Iterable[Any], separator: str = "") -> SafeString:
 
 
 def cut(text: Any, length: int) -> str:
-    """The template filter truncatechars."""
+    """The template filter truncatechars (str() of any value, not localized)."""
     return Truncator(text).chars(length)
 
 
@@ -93,6 +94,11 @@ def oob(out_of_band: bool) -> SafeString:
     return mark_safe(' hx-swap-oob="true"' if out_of_band else "")
 
 
-def shown_text(value: Any) -> str:
-    """A value as the template filter truncatechars reads it: str(), not localized."""
-    return str(value)
+def was_note(value: SafeString | str) -> SafeString:
+    """What a changed value was in the request before: "was <value>" (cookie and store cards)."""
+    return html('<span class="was" data-testid="was">{} {}</span>', words(_("was")), value)
+
+
+def was_code(text: Any, length: int = 36) -> SafeString:
+    """A changed value's earlier value, cut as truncatechars does, as code."""
+    return was_note(html('<code class="break">{}</code>', cut(text, length)))

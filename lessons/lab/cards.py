@@ -28,7 +28,6 @@ from lessons.lab.card_text import (
     joined,
     readable_cuts,
     shown,
-    shown_text,
     words,
 )
 from lessons.markdown_rendering import markdown_inline
@@ -279,7 +278,7 @@ def announcement(latest: dict | None, solved: Sequence["ExerciseBox"] = ()) -> S
     if latest.get("python"):
         parts += [cut(readable_cuts(latest["python"]), 120), ". "]
     if result.get("error"):
-        parts += [words(_("Raised")), ": ", cut(shown_text(result["error"]), 120), ". "]
+        parts += [words(_("Raised")), ": ", cut(result["error"], 120), ". "]
     elif result.get("user"):
         parts += ["request.user: ", shown(result["user"]), ". "]
     elif result.get("value") is not None:

@@ -13,13 +13,13 @@ from django.utils.translation import gettext as _
 
 from lessons.lab.card_text import (
     ATTRIBUTE_LABELS,
-    cut,
     html,
     joined,
     oob,
     readable_cuts,
     shown,
-    shown_text,
+    was_code,
+    was_note,
     words,
 )
 
@@ -29,10 +29,8 @@ CHECK = mark_safe('<span aria-hidden="true">✓</span>')
 def _was(was: Any) -> SafeString:
     """What a changed part of the cookie was in the previous response."""
     if was is True:
-        value = html('{}<span class="visually-hidden">{}</span>', CHECK, words(_("(set)")))
-    else:
-        value = html('<code class="break">{}</code>', cut(shown_text(was), 36))
-    return html('<span class="was" data-testid="was">{} {}</span>', words(_("was")), value)
+        return was_note(html('{}<span class="visually-hidden">{}</span>', CHECK, words(_("(set)"))))
+    return was_code(was)
 
 
 def cookie_set(

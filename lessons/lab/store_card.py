@@ -19,7 +19,7 @@ from lessons.lab.card_text import (
     oob,
     readable_cuts,
     shown,
-    shown_text,
+    was_code,
     words,
 )
 from lessons.lab.notes import signed_cookie_problem
@@ -72,20 +72,14 @@ def store_body(
     key_changed = "session_key" in changes
     key_was = ""
     if key_changed and before.get("session_key"):
-        key_was = html(
-            ' <span class="was" data-testid="was">{} <code class="break">{}</code></span>',
-            words(_("was")),
-            cut(shown_text(before["session_key"]), 36),
-        )
+        key_was = html(" {}", was_code(before["session_key"]))
     parts = [
         html(
             '<p class="small store-key">{}: <code class="break{}">{}</code>{}</p>',
             words(_("Session key")),
             " changed" if key_changed else "",
-            cut(shown_text(store.get("session_key")), 80),
-            html(' <span class="visually-hidden">{}</span>{}', words(_("(changed)")), key_was)
-            if key_changed
-            else "",
+            cut(store.get("session_key"), 80),
+            html("{}{}", _changed_mark(), key_was) if key_changed else "",
         )
     ]
     parts.extend(_store_section(section, changes, before) for section in store_sections(store))
@@ -100,7 +94,7 @@ def store_body(
                         '<div><dt><code>{}</code></dt><dd><code class="break">{}</code> '
                         '<span class="small">{}</span></dd></div>',
                         row.label,
-                        cut(shown_text(row.value), 40),
+                        cut(row.value, 40),
                         row.remark,
                     )
                     for row in keys
@@ -157,25 +151,25 @@ def _store_value(row: StoreRow) -> SafeString:
     return html("<code>{}</code>", shown(row.value))
 
 
+def _changed_mark() -> SafeString:
+    return html(' <span class="visually-hidden">{}</span>', words(_("(changed)")))
+
+
 def _store_row(row: StoreRow, changes: Sequence[str], before: dict) -> SafeString:
     changed = bool(row.change) and row.change in changes
     was = ""
     if changed:
         previous = before.get(row.change)
         if previous is not None:
-            text = (
-                cut(as_json(previous), 60) if row.kind == "json" else cut(shown_text(previous), 36)
-            )
             was = html(
-                ' <span class="was" data-testid="was">{} <code class="break">{}</code></span>',
-                words(_("was")),
-                text,
+                " {}",
+                was_code(as_json(previous), 60) if row.kind == "json" else was_code(previous),
             )
     return html(
         "<div{}><dt>{}{}</dt><dd>{}{}{}{}</dd></div>",
         mark_safe(' class="changed"') if changed else "",
         row.label,
-        html(' <span class="visually-hidden">{}</span>', words(_("(changed)"))) if changed else "",
+        _changed_mark() if changed else "",
         _store_value(row),
         was,
         html(" <strong>{}</strong>", row.warning) if row.warning else "",
