@@ -46,6 +46,6 @@ class LessonsConfig(AppConfig):
         lab_page_opening.connect(on_lab_page_opening, dispatch_uid="follow_the_class")
         lab_action_requested.connect(on_lab_action_requested, dispatch_uid="paused_class")
         # The lab's Store panel shows the django_session row Django wrote without reading
-        # it back (lab/store.py, rows_written).
+        # it back (lab/store.py, seen_in_run).
         post_save.connect(note_row_saved, sender=Session, dispatch_uid="lab_row_saved")
         post_delete.connect(note_row_deleted, sender=Session, dispatch_uid="lab_row_deleted")

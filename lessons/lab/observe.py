@@ -19,9 +19,11 @@ from lessons.lab.cookies import SetCookie, cookie_pairs, parse_set_cookie
 from lessons.lab.store import (
     CACHE_KEY_PREFIXES,
     STORE_ERRORS,
+    SeenInRun,
     is_session_key,
     store_snapshot_for,
 )
+from lessons.lab.store import served_from_cache as served_from_redis
 from lessons.models import LabConfig
 
 MASKED = "…"
@@ -110,8 +112,14 @@ class Observation:
 
 
 def served_from_cache_before(config: LabConfig, session_key: str | None) -> bool | None:
-    """For cached_db, asked before the request: is the session in the cache?"""
-    if config.engine != "cached_db" or not session_key or not is_session_key(session_key):
+    """For cached_db on memcached, asked before the request: is the session in the cache?
+    (On Redis, what Django's own GET found answers it: store.served_from_cache.)"""
+    if (
+        config.engine != "cached_db"
+        or config.cache_alias == "redis"
+        or not session_key
+        or not is_session_key(session_key)
+    ):
         return None
     try:
         return caches[config.cache_alias].has_key(CACHE_KEY_PREFIXES["cached_db"] + session_key)
@@ -136,10 +144,11 @@ def observe(
     served_from_cache: bool | None,
     outcome: ActionOutcome | None,
     failures: list[dict[str, Any]],
-    rows: dict[str, Any] | None = None,
+    seen: SeenInRun | None = None,
 ) -> Observation:
-    """Everything about this request the later steps need, each read once (the database
-    row Django wrote in the request, `rows`, is not read back)."""
+    """Everything about this request the later steps need, each read once (what Django
+    wrote in the request, `seen`, is not read back). `served_from_cache` is what
+    served_from_cache_before found on memcached; on Redis, `seen` tells it."""
     cookie_name = session_settings["SESSION_COOKIE_NAME"]
     incoming_key = lab_request.COOKIES.get(cookie_name)
     session = getattr(lab_request, "session", None)
@@ -148,7 +157,11 @@ def observe(
         session_settings=session_settings,
         incoming_key=incoming_key,
         hidden=hidden,
-        served_from_cache=served_from_cache,
+        served_from_cache=(
+            served_from_redis(engine_name, incoming_key, seen.redis)
+            if session_settings["SESSION_CACHE_ALIAS"] == "redis" and seen is not None
+            else served_from_cache
+        ),
         status_code=response.status_code,
         vary=response.get("Vary", ""),
         set_cookies=lab_set_cookies(response, cookie_name),
@@ -164,6 +177,6 @@ def observe(
         session_settings["SESSION_COOKIE_AGE"],
         session_settings["SESSION_CACHE_ALIAS"],
         session_settings["SESSION_FILE_PATH"],
-        rows,
+        seen,
     )
     return observation

@@ -33,7 +33,7 @@ from lessons.lab.ownership import why_hidden
 from lessons.lab.panels import TIMELINE_SHOWN
 from lessons.lab.record import record
 from lessons.lab.session_settings import lab_session_settings
-from lessons.lab.store import STORE_ERRORS, ensure_file_store, rows_written
+from lessons.lab.store import STORE_ERRORS, ensure_file_store, seen_in_run
 from lessons.models import LabConfig, LabExchange, Learner
 
 logger = logging.getLogger(__name__)
@@ -110,7 +110,7 @@ def run_lab_action(
     if engine.uses_files:
         ensure_file_store(session_settings["SESSION_FILE_PATH"])
 
-    with users_of(learner), rows_written() as rows:
+    with users_of(learner), seen_in_run() as seen:
         response, outcome, failures = respond_through_session_middleware(
             lab_request, session_settings, action, given
         )
@@ -124,7 +124,7 @@ def run_lab_action(
         served_from_cache=served_from_cache,
         outcome=outcome,
         failures=failures,
-        rows=rows,
+        seen=seen,
     )
     notes = explain(observation, earlier_here, config, action.name)
     number = earlier[0].number + 1 if earlier else 1

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from pymemcache.exceptions import MemcacheError
 from lessons.engines import ENGINES
 from lessons.lab.cookies import decode_signed_cookie
 from lessons.session_engines import redis_json
+from tutorial.redis_cache import Seen, watching
 
 CACHE_KEY_PREFIXES = {
     "cache": "django.contrib.sessions.cache",
@@ -52,43 +54,50 @@ def _decode(raw: str) -> Any:
     return DatabaseSessionStore().decode(raw)
 
 
-# The django_session rows Django saved or deleted (None) during a lab request, by key:
-# the row Django just wrote is known without reading it back.
-_rows_written: ContextVar[dict[str, Session | None] | None] = ContextVar(
-    "rows_written", default=None
-)
+@dataclass
+class SeenInRun:
+    """What Django wrote to the stores during a lab request, seen as it wrote it, so that
+    the Store panel need not read it back: the django_session rows it saved (the instance)
+    or deleted (None), by session key, from the model's post_save and post_delete
+    signals; and what the "redis" cache's clients read and wrote (tutorial/redis_cache.py)."""
+
+    rows: dict[str, Session | None] = field(default_factory=dict)
+    redis: Seen = field(default_factory=Seen)
+
+
+_seen_in_run: ContextVar[SeenInRun | None] = ContextVar("seen_in_run", default=None)
 
 
 @contextmanager
-def rows_written() -> Iterator[dict[str, Session | None]]:
-    """Within: each django_session row Django saves (the instance it wrote) or deletes
-    (None), by session key, as the model's post_save and post_delete signals tell it."""
-    token = _rows_written.set({})
-    try:
-        yield _rows_written.get()
-    finally:
-        _rows_written.reset(token)
+def seen_in_run() -> Iterator[SeenInRun]:
+    """Within: what Django writes to the database and the "redis" cache (SeenInRun)."""
+    with watching() as redis_seen:
+        token = _seen_in_run.set(SeenInRun(redis=redis_seen))
+        try:
+            yield _seen_in_run.get()
+        finally:
+            _seen_in_run.reset(token)
 
 
 def note_row_saved(sender, instance: Session, **kwargs) -> None:
     """Receiver of post_save for Session (connected in apps.py)."""
-    rows = _rows_written.get()
-    if rows is not None:
-        rows[instance.session_key] = instance
+    seen = _seen_in_run.get()
+    if seen is not None:
+        seen.rows[instance.session_key] = instance
 
 
 def note_row_deleted(sender, instance: Session, **kwargs) -> None:
     """Receiver of post_delete for Session (connected in apps.py)."""
-    rows = _rows_written.get()
-    if rows is not None:
-        rows[instance.session_key] = None
+    seen = _seen_in_run.get()
+    if seen is not None:
+        seen.rows[instance.session_key] = None
 
 
 def database_row(
     session_key: str, written: dict[str, Session | None] | None = None
 ) -> dict[str, Any]:
     """The django_session row for this key: the one Django wrote in this request when it
-    wrote one (`written`, from rows_written), else read from the table."""
+    wrote one (`written`, SeenInRun.rows), else read from the table."""
     if written is not None and session_key in written:
         row = written[session_key]
     else:
@@ -125,19 +134,26 @@ def session_file(directory: str, cookie_name: str, session_key: str) -> dict[str
     }
 
 
-def cache_entry(engine_name: str, session_key: str, alias: str = "redis") -> dict[str, Any]:
-    """The cache engines' entry for this key, in the cache SESSION_CACHE_ALIAS names."""
+def cache_entry(
+    engine_name: str, session_key: str, alias: str = "redis", seen: Seen | None = None
+) -> dict[str, Any]:
+    """The cache engines' entry for this key, in the cache SESSION_CACHE_ALIAS names: on
+    Redis, what Django wrote in this request when `seen` tells it, else read from Redis."""
     if alias == "memcached":
         return memcached_entry(engine_name, session_key)
     cache = caches[alias]
     django_key = CACHE_KEY_PREFIXES[engine_name] + session_key
     redis_key = cache.make_key(django_key)
-    try:
-        # One round trip for both; the value is unpacked as Django's RedisCache does.
-        ttl, raw = _ttl_and_value(cache._cache.get_client(django_key), redis_key)
-        value = cache._cache._serializer.loads(raw) if raw is not None else None
-    except REDIS_ERRORS as error:
-        return {"reachable": False, "redis_key": redis_key, "error": type(error).__name__}
+    if seen is not None and seen.complete and redis_key in seen.written:
+        raw, ttl = seen.written[redis_key]
+        # Redis's TTL right after SET ... EX n is n; without EX there is none (-1).
+        ttl = -1 if ttl is None else ttl
+    else:
+        try:
+            # One round trip for both.
+            ttl, raw = _ttl_and_value(cache._cache.get_client(django_key), redis_key)
+        except REDIS_ERRORS as error:
+            return {"reachable": False, "redis_key": redis_key, "error": type(error).__name__}
     return {
         "reachable": True,
         "exists": raw is not None,
@@ -145,8 +161,20 @@ def cache_entry(engine_name: str, session_key: str, alias: str = "redis") -> dic
         "redis_key": redis_key,
         "ttl": ttl if raw is not None else None,
         "size": len(raw) if raw is not None else None,
-        "decoded": value,
+        # Unpacked as Django's RedisCache does.
+        "decoded": cache._cache._serializer.loads(raw) if raw is not None else None,
     }
+
+
+def served_from_cache(engine_name: str, session_key: str | None, seen: Seen) -> bool | None:
+    """For cached_db on the "redis" cache: did Django find the session in the cache when it
+    loaded it? What its own GET found (`seen`); None if it did not ask."""
+    if engine_name != "cached_db" or not session_key or not is_session_key(session_key):
+        return None
+    redis_key = caches["redis"].make_key(CACHE_KEY_PREFIXES["cached_db"] + session_key)
+    if redis_key not in seen.first_read:
+        return None
+    return seen.first_read[redis_key] is not None
 
 
 def _ttl_and_value(client, redis_key: str) -> tuple[int, bytes | None]:
@@ -224,14 +252,14 @@ def store_snapshot_for(
     cookie_age: int,
     cache_alias: str = "redis",
     file_directory: str | None = None,
-    rows: dict[str, Session | None] | None = None,
+    seen: SeenInRun | None = None,
 ) -> dict:
     """What the engine stores for this key: the row, the file, the Redis key, the memcached
     item, or the cookie.
 
     `session_key` is the lab cookie's value (for signed_cookies, the signed data itself);
-    `file_directory` is the SESSION_FILE_PATH the file engine used; `rows` the database
-    rows Django wrote in this request (rows_written).
+    `file_directory` is the SESSION_FILE_PATH the file engine used; `seen` what Django
+    wrote in this request (seen_in_run), which is not read back.
     """
     engine = ENGINES[engine_name]
     snapshot: dict[str, Any] = {"engine": engine_name, "session_key": session_key}
@@ -247,7 +275,7 @@ def store_snapshot_for(
         snapshot["not_a_key"] = True
         return snapshot
     if engine.uses_database:
-        snapshot["database"] = database_row(session_key, rows)
+        snapshot["database"] = database_row(session_key, seen.rows if seen else None)
     if engine.uses_files:
         snapshot["file"] = session_file(
             file_directory or str(settings.LAB_SESSION_FILE_PATH), cookie_name, session_key
@@ -255,7 +283,9 @@ def store_snapshot_for(
     if engine.uses_cache:
         # Redis entries stay under "cache", where the exercises look for them.
         part = "memcached" if cache_alias == "memcached" else "cache"
-        snapshot[part] = cache_entry(engine_name, session_key, cache_alias)
+        snapshot[part] = cache_entry(
+            engine_name, session_key, cache_alias, seen.redis if seen else None
+        )
     if engine.uses_redis:
         snapshot["redis"] = redis_json_entry(session_key)
     return snapshot

@@ -56,8 +56,10 @@ DEFAULT_POOL_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 2}
 
 security_logger = logging.getLogger("django.security.SuspiciousSession")
 
-_pools: dict[str, redis.ConnectionPool] = {}
-_pools_lock = threading.Lock()
+# One client per URL: a client is safe to share between threads (each command takes a
+# connection from its pool), and making one costs more than a round trip to Redis.
+_clients: dict[str, redis.Redis] = {}
+_clients_lock = threading.Lock()
 
 
 def redis_url() -> str:
@@ -69,16 +71,17 @@ def key_prefix() -> str:
 
 
 def redis_client() -> redis.Redis:
-    """A client on the pool for the current SESSION_REDIS_URL (made once per URL)."""
+    """The client for the current SESSION_REDIS_URL, with its connection pool (made once
+    per URL)."""
     url = redis_url()
-    pool = _pools.get(url)
-    if pool is None:
-        with _pools_lock:
-            pool = _pools.get(url)
-            if pool is None:
+    client = _clients.get(url)
+    if client is None:
+        with _clients_lock:
+            client = _clients.get(url)
+            if client is None:
                 pool = redis.ConnectionPool.from_url(url, **DEFAULT_POOL_OPTIONS)
-                _pools[url] = pool
-    return redis.Redis(connection_pool=pool)
+                client = _clients[url] = redis.Redis(connection_pool=pool)
+    return client
 
 
 RECORD_START = '{"data":'

@@ -142,3 +142,86 @@ def test_the_presets_checklist_costs_no_query(learner):
     # The preset comes with the learner's row; its steps are ticked from the timeline.
     assert not any('FROM "lessons_labpreset"' in sql for sql in statements), statements
     assert sum('FROM "lessons_labexchange"' in sql for sql in statements) <= 2
+
+
+# What Django wrote to Redis: the cache engines' Store panel takes it from the write.
+CACHE_WRITING_ACTIONS = [
+    "set",
+    "pop",
+    "clear",
+    "cycle_key",
+    "expiry_seconds",
+    "expiry_zero",
+    "expiry_none",
+    "expiry_date",
+    "evict_cache",
+    "two_tabs",
+    "async_aset",
+    "login",
+]
+
+
+@pytest.mark.parametrize("engine", ["cache", "cached_db"])
+@pytest.mark.parametrize("action", CACHE_WRITING_ACTIONS)
+def test_the_cache_entry_django_wrote_is_what_redis_holds(learner, engine, action):
+    """The Store panel's Redis entry, taken from Django's own write, equals a fresh read:
+    the value, the size and the TTL Redis gives the key."""
+    from lessons.lab.store import cache_entry
+
+    learner.configure(engine=engine)
+    learner.do("set", key="cart", value='["pear"]')
+    learner.do(action, key="n", value="1", seconds=90, username="alice")
+    latest = learner.state()["latest"]
+    key = latest["store"]["session_key"]
+    assert key, "the panel shows a session"
+    assert latest["store"]["cache"] == cache_entry(engine, key)
+
+
+def _redis_commands(stats_client) -> dict[str, int]:
+    """The commands Redis ran since the last CONFIG RESETSTAT, without the asking itself."""
+    stats = stats_client.info("commandstats")
+    counts = {name.removeprefix("cmdstat_"): entry["calls"] for name, entry in stats.items()}
+    counts.pop("config|resetstat", None)
+    counts.pop("info", None)
+    return counts
+
+
+@pytest.mark.parametrize(
+    ("engine", "django_commands"),
+    [("cache", {"get": 2, "set": 1}), ("cached_db", {"get": 1, "set": 1})],
+)
+def test_a_write_on_the_cache_engines_asks_redis_nothing_more_than_django(
+    learner, redis_server, engine, django_commands
+):
+    """Django's cache engine reads the key to load and again before its SET; cached_db reads
+    it to load and sets it after its UPDATE. The lab asks Redis nothing of its own: neither
+    whether the key was there before nor what it holds afterwards."""
+    import redis
+
+    learner.configure(engine=engine)
+    learner.do("set", key="cart", value='["pear"]')
+    learner.do("visit")
+    stats_client = redis.Redis.from_url(redis_server.url)
+    stats_client.config_resetstat()
+    html = learner.do("set", key="cart", value='["apple"]').html
+    assert _redis_commands(stats_client) == django_commands
+    assert "apple" in html  # and the Store panel shows what Django stored
+
+
+def test_cached_db_tells_the_cache_from_the_database_by_what_django_found(learner):
+    """Whether cached_db found the session in Redis is what its own GET found there."""
+    learner.configure(engine="cached_db")
+    learner.do("set", key="cart", value='["pear"]')
+    assert _served_from(learner) is None  # a new session: nothing was loaded
+    learner.do("get", key="cart")
+    assert _served_from(learner) == "cache"
+    learner.do("evict_cache")
+    learner.do("get", key="cart")
+    assert _served_from(learner) == "database"
+    learner.do("get", key="cart")  # Django put it back in the cache
+    assert _served_from(learner) == "cache"
+
+
+def _served_from(learner) -> str | None:
+    notes = learner.state()["latest"]["notes"]
+    return next((n["store"] for n in notes if n["code"] == "served_from"), None)
