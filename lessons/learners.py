@@ -6,6 +6,8 @@ who only looks leaves nothing behind.
 """
 
 import datetime
+from functools import cached_property
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -13,7 +15,7 @@ from django.utils import timezone
 
 from lessons.codes import normalize_code, random_code
 from lessons.models import LabConfig, LabExchange, Learner
-from lessons.prepared_queries import PreparedQuery
+from lessons.prepared_queries import PreparedRows
 from lessons.session_engines.site_sessions import LEARNER_KEY as SESSION_LEARNER_KEY
 from lessons.throttles import Brake, client_address
 
@@ -31,8 +33,7 @@ def existing_learner(request: HttpRequest, *, with_exchanges: int = 0) -> Learne
     whose row does not name them yet is saved once so that it does.
 
     With `with_exchanges=n` the learner's latest n lab exchanges come too,
-    newest first, as `learner.recent_exchanges`, without the fields only their
-    timeline entries show (LabExchange.DRAWING_FIELDS).
+    newest first, as `learner.recent_exchanges` (RecentExchange).
     """
     public_id = request.session.get(SESSION_LEARNER_KEY)
     if not public_id:
@@ -46,7 +47,7 @@ def existing_learner(request: HttpRequest, *, with_exchanges: int = 0) -> Learne
             if learner is not None and named is not None:
                 request.session.modified = True  # its row will name the learner from now on
         elif with_exchanges:
-            learner.recent_exchanges = _recent_exchanges(learner, with_exchanges)
+            learner.recent_exchanges = recent_exchanges(learner, with_exchanges)
     except ValidationError:
         return None
     if learner is None:
@@ -62,50 +63,72 @@ def existing_learner(request: HttpRequest, *, with_exchanges: int = 0) -> Learne
     return learner
 
 
+class RecentExchange:
+    """One of the learner's latest lab exchanges, as a lab request reads it: a plain row
+    without what only drawing its timeline entry needs, its JSON columns decoded only when
+    read (a request reads the store of one or two of them)."""
+
+    PLAIN = ("id", "browser", "number", "created_at", "action", "session_key")
+    JSON = ("settings_snapshot", "set_cookie_headers", "store")
+
+    def __init__(self, row: tuple, query: PreparedRows):
+        plain = len(self.PLAIN)
+        for name, value in zip(self.PLAIN, row[:plain], strict=True):
+            setattr(self, name, value)
+        self._raw = dict(zip(self.JSON, row[plain:], strict=True))
+        self._query = query
+
+    @property
+    def pk(self) -> int:
+        return self.id
+
+    def _decoded(self, name: str) -> Any:
+        return self._query.convert(name, self._raw[name])
+
+    @cached_property
+    def settings_snapshot(self) -> dict[str, Any]:
+        return self._decoded("settings_snapshot")
+
+    @cached_property
+    def set_cookie_headers(self) -> list[str]:
+        return self._decoded("set_cookie_headers")
+
+    @cached_property
+    def store(self) -> dict[str, Any]:
+        return self._decoded("store")
+
+
 def _latest_exchanges(learner_id: int, count: int):
-    return LabExchange.objects.filter(learner_id=learner_id).defer(*LabExchange.DRAWING_FIELDS)[
-        :count
-    ]
+    return LabExchange.objects.filter(learner_id=learner_id).values_list(
+        *RecentExchange.PLAIN, *RecentExchange.JSON
+    )[:count]
 
 
 # Each lab request reads them: their SQL is built once per count.
-_LATEST_EXCHANGES: dict[int, PreparedQuery] = {}
+_LATEST_EXCHANGES: dict[int, PreparedRows] = {}
 
 
-def _recent_exchanges(learner: Learner, count: int) -> list[LabExchange]:
-    """The learner's latest exchanges, newest first, without the fields only their timeline
-    entries show (LabExchange.DRAWING_FIELDS)."""
+def recent_exchanges(learner: Learner, count: int) -> list[RecentExchange]:
+    """The learner's latest `count` lab exchanges, newest first (RecentExchange)."""
     query = _LATEST_EXCHANGES.get(count)
     if query is None:
         query = _LATEST_EXCHANGES.setdefault(
-            count, PreparedQuery(lambda learner_id: _latest_exchanges(learner_id, count), 0)
+            count,
+            PreparedRows(
+                lambda learner_id: _latest_exchanges(learner_id, count), 0, raw=RecentExchange.JSON
+            ),
         )
-    exchanges = query(learner.pk)
-    for exchange in exchanges:
-        exchange.learner = learner
-    return exchanges
+    return [RecentExchange(row, query) for row in query(learner.pk)]
 
 
 def _find_learner(public_id: str, with_exchanges: int) -> Learner | None:
-    if with_exchanges:
-        exchanges = list(
-            LabExchange.objects.filter(learner__public_id=public_id)
-            .select_related("learner__lab_config__preset")
-            .defer(*LabExchange.DRAWING_FIELDS)[:with_exchanges]
-        )
-        if exchanges:
-            learner = exchanges[0].learner
-            for exchange in exchanges:
-                exchange.learner = learner
-            learner.recent_exchanges = exchanges
-            return learner
     learner = (
         Learner.objects.select_related("lab_config__preset__lesson")
         .filter(public_id=public_id)
         .first()
     )
     if learner is not None and with_exchanges:
-        learner.recent_exchanges = []
+        learner.recent_exchanges = recent_exchanges(learner, with_exchanges)
     return learner
 
 

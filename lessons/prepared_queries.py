@@ -16,15 +16,19 @@ hold exactly once, or that shows up changed in another parameter (a
 queryset Django adapts differently cannot run a wrong query. So is anything
 ModelIterable would add to the rows and this does not: annotations,
 prefetch_related, rows of a related manager, values().
+PreparedRows does the same for a values_list() queryset: tuples, each column
+converted as Django converts it, except the columns named `raw`, which stay as
+the database gave them until `convert()` is asked (a JSON column nobody reads
+need not be decoded).
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections, router
 from django.db.models import Model, QuerySet
-from django.db.models.query import ModelIterable, get_related_populators
+from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
 
 @dataclass(frozen=True)
@@ -34,23 +38,19 @@ class _Compiled:
     sql: str
     params: tuple
     positions: tuple[int, ...]
-    model: type[Model]
-    init_list: list[str]
-    start: int
-    end: int
-    populators: list
 
 
-class PreparedQuery:
-    """`build(*values)` makes the queryset; `query(*values)` returns its instances."""
+class _Prepared:
+    """`build(*values)` makes the queryset; its SQL is built once per database alias."""
 
     def __init__(self, build: Callable[..., QuerySet], *stand_ins: str | int):
         self._build = build
         self._stand_ins = stand_ins
-        self._compiled: dict[str, _Compiled] = {}
+        self._compiled: dict[str, Any] = {}
         self._model: type[Model] | None = None
 
-    def __call__(self, *values: str | int) -> list[Model]:
+    def _rows(self, values: tuple) -> tuple[Any, list[tuple]]:
+        """The compiled query for the database of the moment, and its rows for `values`."""
         if len(values) != len(self._stand_ins) or any(
             type(value) is not type(stand_in)
             for value, stand_in in zip(values, self._stand_ins, strict=True)
@@ -58,33 +58,21 @@ class PreparedQuery:
             raise TypeError(f"expected values like {self._stand_ins!r}, got {values!r}")
         compiled = self._compiled.get(router.db_for_read(self._model)) if self._model else None
         if compiled is None:
-            compiled = self._compile()
-        alias = compiled.alias
-        params = list(compiled.params)
-        for position, value in zip(compiled.positions, values, strict=True):
+            queryset = self._build(*self._stand_ins)
+            compiled = self._compiled[queryset.db] = self._compile(queryset)
+            self._model = queryset.model
+        params = list(compiled.sql.params)
+        for position, value in zip(compiled.sql.positions, values, strict=True):
             params[position] = value
-        with connections[alias].cursor() as cursor:
-            cursor.execute(compiled.sql, params)
-            rows = cursor.fetchall()
-        instances = []
-        for row in compiled.compiler.results_iter(results=[rows]):
-            instance = compiled.model.from_db(
-                alias, compiled.init_list, row[compiled.start : compiled.end]
-            )
-            for populator in compiled.populators:
-                populator.populate(row, instance)
-            instances.append(instance)
-        return instances
+        with connections[compiled.sql.alias].cursor() as cursor:
+            cursor.execute(compiled.sql.sql, params)
+            return compiled, cursor.fetchall()
 
-    def _compile(self) -> _Compiled:
-        queryset = self._build(*self._stand_ins)
-        if (
-            queryset._iterable_class is not ModelIterable
-            or queryset.query.annotation_select
-            or queryset._prefetch_related_lookups
-            or queryset._known_related_objects
-        ):
-            raise ValueError("only a plain queryset of model instances can be prepared")
+    def _compile(self, queryset: QuerySet) -> Any:
+        raise NotImplementedError
+
+    def _sql(self, queryset: QuerySet) -> _Compiled:
+        """The queryset's SQL and where each stand-in sits among its parameters."""
         alias = queryset.db
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
@@ -107,20 +95,124 @@ class PreparedQuery:
                     f"{stand_in!r} is not one unchanged parameter of {sql!r} {params!r}"
                 )
             positions.append(found[0])
-        klass_info, select = compiler.klass_info, compiler.select
+        return _Compiled(alias, compiler, sql, tuple(params), tuple(positions))
+
+
+@dataclass(frozen=True)
+class _ModelRows:
+    sql: _Compiled
+    model: type[Model]
+    init_list: list[str]
+    start: int
+    end: int
+    populators: list
+
+
+class PreparedQuery(_Prepared):
+    """`build(*values)` makes the queryset; `query(*values)` returns its instances."""
+
+    def __call__(self, *values: str | int) -> list[Model]:
+        compiled, rows = self._rows(values)
+        alias = compiled.sql.alias
+        instances = []
+        for row in compiled.sql.compiler.results_iter(results=[rows]):
+            instance = compiled.model.from_db(
+                alias, compiled.init_list, row[compiled.start : compiled.end]
+            )
+            for populator in compiled.populators:
+                populator.populate(row, instance)
+            instances.append(instance)
+        return instances
+
+    def _compile(self, queryset: QuerySet) -> _ModelRows:
+        if (
+            queryset._iterable_class is not ModelIterable
+            or queryset.query.annotation_select
+            or queryset._prefetch_related_lookups
+            or queryset._known_related_objects
+        ):
+            raise ValueError("only a plain queryset of model instances can be prepared")
+        sql = self._sql(queryset)
+        klass_info, select = sql.compiler.klass_info, sql.compiler.select
         start, end = klass_info["select_fields"][0], klass_info["select_fields"][-1] + 1
-        compiled = _Compiled(
-            alias=alias,
-            compiler=compiler,
+        return _ModelRows(
             sql=sql,
-            params=tuple(params),
-            positions=tuple(positions),
             model=klass_info["model"],
             init_list=[column[0].target.attname for column in select[start:end]],
             start=start,
             end=end,
-            populators=get_related_populators(klass_info, select, alias),
+            populators=get_related_populators(klass_info, select, sql.alias),
         )
-        self._model = queryset.model
-        self._compiled[alias] = compiled
-        return compiled
+
+
+@dataclass(frozen=True)
+class _ValueRows:
+    sql: _Compiled
+    # The columns converted at once: their index, Django's converters and the expression.
+    converted: list[tuple[int, list, Any]]
+    # The raw columns' converters and expression, by field name.
+    raw: dict[str, tuple[list, Any]]
+
+
+class PreparedRows(_Prepared):
+    """`build(*values)` makes a values_list() queryset of model fields; `query(*values)`
+    returns its tuples, each column converted as Django does, except the `raw` ones, left
+    as the database gave them: `convert(name, value)` converts one of those when needed."""
+
+    def __init__(
+        self, build: Callable[..., QuerySet], *stand_ins: str | int, raw: Iterable[str] = ()
+    ):
+        super().__init__(build, *stand_ins)
+        self._raw = frozenset(raw)
+
+    def __call__(self, *values: str | int) -> list[tuple]:
+        compiled, rows = self._rows(values)
+        if not compiled.converted:
+            return rows
+        connection = connections[compiled.sql.alias]
+        converted = []
+        for row in rows:
+            row = list(row)
+            for index, functions, expression in compiled.converted:
+                value = row[index]
+                for function in functions:
+                    value = function(value, expression, connection)
+                row[index] = value
+            converted.append(tuple(row))
+        return converted
+
+    def convert(self, name: str, value: Any) -> Any:
+        """A raw column's value, converted as Django would have (after a first call)."""
+        alias = router.db_for_read(self._model)
+        connection = connections[alias]
+        functions, expression = self._compiled[alias].raw[name]
+        for function in functions:
+            value = function(value, expression, connection)
+        return value
+
+    def _compile(self, queryset: QuerySet) -> _ValueRows:
+        query = queryset.query
+        if (
+            queryset._iterable_class is not ValuesListIterable
+            or query.annotation_select
+            or query.extra_select
+            or queryset._prefetch_related_lookups
+        ):
+            raise ValueError("only a values_list() of model fields can be prepared as rows")
+        sql = self._sql(queryset)
+        select = sql.compiler.select
+        names = [column[0].target.name for column in select]
+        if not self._raw <= set(names):
+            raise ValueError(f"{sorted(self._raw - set(names))} are not columns of {sql.sql!r}")
+        connection = connections[sql.alias]
+        converted, raw = [], {}
+        for index, (name, (expression, _sql, _alias)) in enumerate(zip(names, select, strict=True)):
+            # As the compiler's get_converters() finds them.
+            functions = connection.ops.get_db_converters(expression) + expression.get_db_converters(
+                connection
+            )
+            if name in self._raw:
+                raw[name] = (functions, expression)
+            elif functions:
+                converted.append((index, functions, expression))
+        return _ValueRows(sql=sql, converted=converted, raw=raw)

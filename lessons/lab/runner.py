@@ -34,6 +34,7 @@ from lessons.lab.panels import TIMELINE_SHOWN
 from lessons.lab.record import record
 from lessons.lab.session_settings import lab_session_settings
 from lessons.lab.store import STORE_ERRORS, ensure_file_store, seen_in_run
+from lessons.learners import RecentExchange, recent_exchanges
 from lessons.models import LabConfig, LabExchange, Learner
 
 logger = logging.getLogger(__name__)
@@ -51,11 +52,11 @@ class LabRun:
 
     response: HttpResponse
     exchange: LabExchange
-    earlier: list[LabExchange]
+    earlier: list[RecentExchange]
     outcome: ActionOutcome | None = None
 
     @property
-    def timeline(self) -> list[LabExchange]:
+    def timeline(self) -> list[LabExchange | RecentExchange]:
         """Newest first, without reading the timeline again; the panels draw the first
         TIMELINE_SHOWN and know from the rest whether the list is cut."""
         return [self.exchange, *self.earlier]
@@ -78,7 +79,7 @@ def run_lab_action(
     config: LabConfig,
     action: LabAction,
     given: ActionInput,
-    earlier: Sequence[LabExchange] | None = None,
+    earlier: Sequence[RecentExchange] | None = None,
     browser: str = LabExchange.Browser.A,
 ) -> LabRun:
     """Perform `action` on the learner's lab session, as a real Django request would.
@@ -90,7 +91,7 @@ def run_lab_action(
     """
     engine = ENGINES[config.engine]
     session_settings = config.session_settings()
-    earlier = list(earlier) if earlier is not None else recent_exchanges(learner)
+    earlier = list(earlier) if earlier is not None else recent_exchanges(learner, EARLIER_EXCHANGES)
     earlier_here = same_browser(earlier, browser)
 
     lab_request = copy.copy(request)
@@ -132,7 +133,7 @@ def run_lab_action(
     return LabRun(response=response, exchange=exchange, earlier=earlier, outcome=outcome)
 
 
-def same_browser(earlier: Sequence[LabExchange], browser: str) -> list[LabExchange]:
+def same_browser(earlier: Sequence[RecentExchange], browser: str) -> list[RecentExchange]:
     """The exchanges of one browser, newest first; for Browser B only those since its
     cookie was last replaced by a copy of the learner's (what it was given before that
     no longer tells what it should send)."""
@@ -143,11 +144,6 @@ def same_browser(earlier: Sequence[LabExchange], browser: str) -> list[LabExchan
         if exchange.browser == browser:
             kept.append(exchange)
     return kept
-
-
-def recent_exchanges(learner: Learner) -> list[LabExchange]:
-    """The learner's latest exchanges, newest first: what explaining and the panels need."""
-    return list(learner.lab_exchanges.all()[:EARLIER_EXCHANGES])
 
 
 def respond_through_session_middleware(

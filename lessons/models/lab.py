@@ -158,10 +158,6 @@ class LabExchange(models.Model):
     notes = models.JSONField(default=list)
     store = models.JSONField(default=dict)
 
-    # What only drawing an exchange's timeline entry reads: a lab request loads the
-    # exchanges before it without these, and draws the new one from memory.
-    DRAWING_FIELDS = ("inputs", "python", "cookie_header", "result", "notes", "vary")
-
     class Meta:
         ordering = ["-created_at", "-id"]
 

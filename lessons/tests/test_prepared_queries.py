@@ -10,9 +10,9 @@ from django.db.models import Count
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from lessons.learners import _recent_exchanges
+from lessons.learners import RecentExchange, recent_exchanges
 from lessons.models import LabConfig, LabExchange, LabPreset, Learner, SiteSession
-from lessons.prepared_queries import PreparedQuery
+from lessons.prepared_queries import PreparedQuery, PreparedRows
 from lessons.session_engines.site_sessions import SITE_SESSION_ROW, SessionStore
 from lessons.tests.lab_helpers import recorded_exchange
 
@@ -32,16 +32,51 @@ def test_the_latest_exchanges_are_the_ones_the_orm_finds():
     for number in range(1, 16):
         recorded_exchange(learner, number)
         recorded_exchange(other, number)
-    found = _recent_exchanges(learner, 13)
-    expected = list(
-        LabExchange.objects.filter(learner=learner).defer(*LabExchange.DRAWING_FIELDS)[:13]
-    )
-    assert [fields_of(item) for item in found] == [fields_of(item) for item in expected]
+    found = recent_exchanges(learner, 13)
+    expected = list(LabExchange.objects.filter(learner=learner)[:13])
+    names = (*RecentExchange.PLAIN, *RecentExchange.JSON)
+    assert [[getattr(item, name) for name in names] for item in found] == [
+        [getattr(item, name) for name in names] for item in expected
+    ]
     assert [item.number for item in found] == list(range(15, 2, -1))
+    assert [item.pk for item in found] == [item.pk for item in expected]
     assert isinstance(found[0].created_at, datetime.datetime)  # converted as Django does
     assert found[0].store == {"database": {"session_key": "key15"}}
-    assert found[0].get_deferred_fields() == set(LabExchange.DRAWING_FIELDS)
-    assert _recent_exchanges(Learner.objects.create(), 13) == []
+    assert recent_exchanges(Learner.objects.create(), 13) == []
+
+
+def test_a_recent_exchange_decodes_its_json_only_when_read():
+    learner = Learner.objects.create()
+    recorded_exchange(learner, 1)
+    (found,) = recent_exchanges(learner, 13)
+    assert "store" not in vars(found)
+    assert found.store == {"database": {"session_key": "key1"}}
+    assert found.store is found.store  # decoded once
+
+
+def test_prepared_rows_convert_every_column_but_the_raw_ones_as_django_does():
+    learner = Learner.objects.create()
+    recorded_exchange(learner, 1)
+    query = PreparedRows(
+        lambda learner_id: LabExchange.objects.filter(learner_id=learner_id).values_list(
+            "created_at", "store"
+        ),
+        0,
+        raw=("store",),
+    )
+    ((created_at, store),) = query(learner.pk)
+    expected = LabExchange.objects.get(learner=learner)
+    assert created_at == expected.created_at
+    assert query.convert("store", store) == expected.store
+
+
+def test_prepared_rows_refuse_what_is_not_a_values_list_of_fields():
+    with pytest.raises(ValueError):
+        PreparedRows(lambda pk: LabExchange.objects.filter(pk=pk), 0)(1)
+    with pytest.raises(ValueError):
+        PreparedRows(
+            lambda pk: LabExchange.objects.filter(pk=pk).values_list("id"), 0, raw=("store",)
+        )(1)
 
 
 def test_a_site_session_row_comes_with_its_learner_and_their_settings(lessons):
