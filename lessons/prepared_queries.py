@@ -30,6 +30,10 @@ from django.db import connections, router
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
 
+# A column's converters as the compiler's get_converters() finds them: its position in the
+# row, the functions, and the expression they are given.
+Converters = tuple[int, list, Any]
+
 
 @dataclass(frozen=True)
 class _Compiled:
@@ -38,6 +42,8 @@ class _Compiled:
     sql: str
     params: tuple
     positions: tuple[int, ...]
+    # What Django would convert in each row (results_iter() finds them again on every call).
+    converters: list[Converters]
 
 
 class _Prepared:
@@ -50,7 +56,8 @@ class _Prepared:
         self._model: type[Model] | None = None
 
     def _rows(self, values: tuple) -> tuple[Any, list[tuple]]:
-        """The compiled query for the database of the moment, and its rows for `values`."""
+        """The compiled query for the database of the moment, and its rows for `values`,
+        as the database returns them."""
         if len(values) != len(self._stand_ins) or any(
             type(value) is not type(stand_in)
             for value, stand_in in zip(values, self._stand_ins, strict=True)
@@ -72,7 +79,8 @@ class _Prepared:
         raise NotImplementedError
 
     def _sql(self, queryset: QuerySet) -> _Compiled:
-        """The queryset's SQL and where each stand-in sits among its parameters."""
+        """The queryset's SQL, where each stand-in sits among its parameters, and the
+        columns' converters."""
         alias = queryset.db
         compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
@@ -95,7 +103,27 @@ class _Prepared:
                     f"{stand_in!r} is not one unchanged parameter of {sql!r} {params!r}"
                 )
             positions.append(found[0])
-        return _Compiled(alias, compiler, sql, tuple(params), tuple(positions))
+        columns = [column[0] for column in compiler.select[: compiler.col_count]]
+        if compiler.has_composite_fields(columns):
+            raise ValueError("a composite primary key is not prepared")
+        converters = [
+            (position, functions, expression)
+            for position, (functions, expression) in compiler.get_converters(columns).items()
+        ]
+        return _Compiled(alias, compiler, sql, tuple(params), tuple(positions), converters)
+
+
+def _converted(rows: list[tuple], converters: list[Converters], connection) -> list[list]:
+    """The rows with each column converted as the compiler's apply_converters() does."""
+    converted = []
+    for row in map(list, rows):
+        for position, functions, expression in converters:
+            value = row[position]
+            for function in functions:
+                value = function(value, expression, connection)
+            row[position] = value
+        converted.append(row)
+    return converted
 
 
 @dataclass(frozen=True)
@@ -115,7 +143,7 @@ class PreparedQuery(_Prepared):
         compiled, rows = self._rows(values)
         alias = compiled.sql.alias
         instances = []
-        for row in compiled.sql.compiler.results_iter(results=[rows]):
+        for row in _converted(rows, compiled.sql.converters, connections[alias]):
             instance = compiled.model.from_db(
                 alias, compiled.init_list, row[compiled.start : compiled.end]
             )
@@ -148,8 +176,8 @@ class PreparedQuery(_Prepared):
 @dataclass(frozen=True)
 class _ValueRows:
     sql: _Compiled
-    # The columns converted at once: their index, Django's converters and the expression.
-    converted: list[tuple[int, list, Any]]
+    # The columns converted at once.
+    converted: list[Converters]
     # The raw columns' converters and expression, by field name.
     raw: dict[str, tuple[list, Any]]
 
@@ -170,22 +198,14 @@ class PreparedRows(_Prepared):
         if not compiled.converted:
             return rows
         connection = connections[compiled.sql.alias]
-        converted = []
-        for row in rows:
-            row = list(row)
-            for index, functions, expression in compiled.converted:
-                value = row[index]
-                for function in functions:
-                    value = function(value, expression, connection)
-                row[index] = value
-            converted.append(tuple(row))
-        return converted
+        return [tuple(row) for row in _converted(rows, compiled.converted, connection)]
 
     def convert(self, name: str, value: Any) -> Any:
         """A raw column's value, converted as Django would have (after a first call)."""
         alias = router.db_for_read(self._model)
         connection = connections[alias]
-        functions, expression = self._compiled[alias].raw[name]
+        # A column without converters is already as Django gives it.
+        functions, expression = self._compiled[alias].raw.get(name, ((), None))
         for function in functions:
             value = function(value, expression, connection)
         return value
@@ -200,19 +220,16 @@ class PreparedRows(_Prepared):
         ):
             raise ValueError("only a values_list() of model fields can be prepared as rows")
         sql = self._sql(queryset)
-        select = sql.compiler.select
-        names = [column[0].target.name for column in select]
+        names = [column[0].target.name for column in sql.compiler.select]
         if not self._raw <= set(names):
             raise ValueError(f"{sorted(self._raw - set(names))} are not columns of {sql.sql!r}")
-        connection = connections[sql.alias]
-        converted, raw = [], {}
-        for index, (name, (expression, _sql, _alias)) in enumerate(zip(names, select, strict=True)):
-            # As the compiler's get_converters() finds them.
-            functions = connection.ops.get_db_converters(expression) + expression.get_db_converters(
-                connection
-            )
-            if name in self._raw:
-                raw[name] = (functions, expression)
-            elif functions:
-                converted.append((index, functions, expression))
-        return _ValueRows(sql=sql, converted=converted, raw=raw)
+        raw_positions = {names.index(name): name for name in self._raw}
+        return _ValueRows(
+            sql=sql,
+            converted=[column for column in sql.converters if column[0] not in raw_positions],
+            raw={
+                raw_positions[position]: (functions, expression)
+                for position, functions, expression in sql.converters
+                if position in raw_positions
+            },
+        )

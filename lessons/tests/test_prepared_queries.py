@@ -175,3 +175,18 @@ def test_an_async_load_brings_the_learner_too(monkeypatch):
 
 def test_a_store_without_a_key_loads_nothing():
     assert SessionStore().load() == {}
+
+
+def test_a_raw_column_without_converters_is_given_as_it_is():
+    learner = Learner.objects.create()
+    recorded_exchange(learner, 7)
+    query = PreparedRows(
+        lambda learner_id: LabExchange.objects.filter(learner_id=learner_id).values_list(
+            "number", "store"
+        ),
+        0,
+        raw=("number",),
+    )
+    ((number, store),) = query(learner.pk)
+    assert query.convert("number", number) == 7
+    assert store == {"database": {"session_key": "key7"}}
