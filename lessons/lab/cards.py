@@ -30,6 +30,8 @@ from lessons.lab.card_text import (
     shown,
     words,
 )
+from lessons.lab.cookie_card import cookie_headers, cookie_set
+from lessons.lab.store_card import store_card
 from lessons.markdown_rendering import markdown_inline
 
 if TYPE_CHECKING:
@@ -289,3 +291,42 @@ def announcement(latest: dict | None, solved: Sequence["ExerciseBox"] = ()) -> S
         mark_safe(cut(joined(latest.get("messages") or (), " "), 400)),
     ]
     return joined(parts)
+
+
+# --- A lab request's answer -----------------------------------------------------------------
+
+
+def changed_panels(panels: dict, solved: Sequence["ExerciseBox"] = ()) -> SafeString:
+    """A lab request's answer when the page shows the exchange before it (panels.py's
+    lab_panels_update): the result card, which the request form targets; the cookie card's
+    changing parts and the store card, out of band; the new timeline entry on top and the
+    entries it pushes out of view removed; the live region's sentence. The view adds the
+    parts only some answers have, from the template: Browser B's card, solved exercises,
+    the preset's checklist."""
+    latest, changes, before = panels["latest"], panels["changes"], panels["before"]
+    return joined(
+        [
+            result_card(latest, solved),
+            cookie_set(latest, before, changes, out_of_band=True),
+            cookie_headers(latest, out_of_band=True),
+            store_card(
+                panels["engine_path"],
+                latest.get("store"),
+                changes.get("store") or (),
+                before.get("store"),
+                out_of_band=True,
+            ),
+            html(
+                '<ol hx-swap-oob="afterbegin:#timeline-list">{}</ol>',
+                timeline_request(panels["events"][0]),
+            ),
+            joined(
+                html('<li id="{}" hx-swap-oob="delete"></li>', element_id)
+                for element_id in panels["dropped"]
+            ),
+            html(
+                '<div id="lab-announce" hx-swap-oob="innerHTML">{}</div>',
+                announcement(latest, solved),
+            ),
+        ]
+    )

@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.functional import SimpleLazyObject
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_GET, require_POST
 from lessons.engines import ENGINES
 from lessons.exercise_boxes import exercises_with_progress
 from lessons.htmx import HtmxHttpRequest
+from lessons.lab import cards
 from lessons.lab.action_groups import (
     ACTION_GROUPS,
     LOGIN_ACTION_GROUPS,
@@ -76,7 +78,7 @@ def _panels_context(
     request: HtmxHttpRequest, learner, config: LabConfig, run: LabRun | None = None, **extra
 ) -> dict:
     """What the panels' partials need: after a lab `run` whose page shows the exchange
-    before it, only what changed ("panels-update"); else the whole panels, read afresh."""
+    before it, only what changed (lab_panels_update); else the whole panels, read afresh."""
     origin = cross_site_origin_for(request)
     if run is None:
         panels = lab_panels_for(learner, config, cross_site=origin is not None)
@@ -290,16 +292,22 @@ def _lab_request_answer(
     shown = request.POST.get("shown", "")
     if run.earlier and shown == str(run.earlier[0].pk):
         context = _panels_context(
-            request,
-            learner,
-            config,
-            run,
-            browser_b_changed=browser == LabExchange.Browser.B
-            or run.exchange.action in BETWEEN_BROWSERS,
-            solved=solved,
-            out_of_band=True,
+            request, learner, config, run, solved=solved, out_of_band=True, cards_oob=True
         )
-        return render(request, LAB_TEMPLATE + "#panels-update", context)
+        # The cards in Python (cards.py); the template's partials for what not every
+        # answer has.
+        parts = [cards.changed_panels(context["panels"], solved)]
+        for partial, needed in (
+            (
+                "browser-b-card",
+                browser == LabExchange.Browser.B or run.exchange.action in BETWEEN_BROWSERS,
+            ),
+            ("solved-boxes", solved),
+            ("checklist", context["panels"]["checklist"]),
+        ):
+            if needed:
+                parts.append(render_to_string(f"{LAB_TEMPLATE}#{partial}", context, request))
+        return HttpResponse("".join(parts))
     # The exchanges in hand lack what drawing their entries needs: the panels read them.
     context = _panels_context(request, learner, config, solved=solved, out_of_band=True)
     return _whole_panels(render(request, LAB_TEMPLATE + "#panels", context))
