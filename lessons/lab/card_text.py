@@ -61,6 +61,11 @@ def escaped(value: Any) -> str:
     """Django's conditional_escape: what is already HTML stays as it is, the rest is escaped
     as escape() does. Without its check for lazy arguments on every call, which costs more
     than escaping the short values of a card."""
+    kind = type(value)
+    if kind is SafeString:  # most of a card's arguments: its own pieces and messages
+        return value
+    if kind is str:
+        return html_escape(value)
     if isinstance(value, Promise):
         value = str(value)
     if hasattr(value, "__html__"):

@@ -18,18 +18,39 @@ from lessons.lab.store import RECORD_PARTS
 UNITS = ((7 * 24 * 3600, "week"), (24 * 3600, "day"), (3600, "hour"), (60, "minute"))
 
 
+# Each unit's words, translated only for the unit a duration is told in.
+UNIT_WORDS = {
+    "week": lambda count: ngettext("%(count)d week", "%(count)d weeks", count),
+    "day": lambda count: ngettext("%(count)d day", "%(count)d days", count),
+    "hour": lambda count: ngettext("%(count)d hour", "%(count)d hours", count),
+    "minute": lambda count: ngettext("%(count)d minute", "%(count)d minutes", count),
+}
+
+
 def duration(seconds: int) -> str:
     """A Max-Age in words when it is a whole number of a unit: 1209600 → "2 weeks"."""
     for size, unit in UNITS:
         if seconds >= size and seconds % size == 0:
             count = seconds // size
-            return {
-                "week": ngettext("%(count)d week", "%(count)d weeks", count),
-                "day": ngettext("%(count)d day", "%(count)d days", count),
-                "hour": ngettext("%(count)d hour", "%(count)d hours", count),
-                "minute": ngettext("%(count)d minute", "%(count)d minutes", count),
-            }[unit] % {"count": count}
+            return UNIT_WORDS[unit](count) % {"count": count}
     return ngettext("%(count)d second", "%(count)d seconds", seconds) % {"count": seconds}
+
+
+# Where each engine put the session, as a sentence: in a new record, or in the one it had.
+STORED_NEW = {
+    "db": lambda: _("It wrote a new row to django_session."),
+    "cached_db": lambda: _("It wrote a new row to django_session and a copy to the cache."),
+    "file": lambda: _("It wrote a new file in SESSION_FILE_PATH."),
+    "cache": lambda: _("It set a new key in the cache."),
+    "redis_json": lambda: _("It set a new JSON record in Redis."),
+}
+STORED_AGAIN = {
+    "db": lambda: _("It updated the row in django_session."),
+    "cached_db": lambda: _("It updated the row in django_session and its copy in the cache."),
+    "file": lambda: _("It rewrote the session file."),
+    "cache": lambda: _("It replaced the value under the key in the cache."),
+    "redis_json": lambda: _("It replaced the JSON record in Redis."),
+}
 
 
 def _stored(engine_name: str, new_record: bool) -> str:
@@ -38,23 +59,8 @@ def _stored(engine_name: str, new_record: bool) -> str:
         return _(
             "Nothing was written on the server: the data itself travels in the cookie, signed."
         )
-    if new_record:
-        sentences = {
-            "db": _("It wrote a new row to django_session."),
-            "cached_db": _("It wrote a new row to django_session and a copy to the cache."),
-            "file": _("It wrote a new file in SESSION_FILE_PATH."),
-            "cache": _("It set a new key in the cache."),
-            "redis_json": _("It set a new JSON record in Redis."),
-        }
-    else:
-        sentences = {
-            "db": _("It updated the row in django_session."),
-            "cached_db": _("It updated the row in django_session and its copy in the cache."),
-            "file": _("It rewrote the session file."),
-            "cache": _("It replaced the value under the key in the cache."),
-            "redis_json": _("It replaced the JSON record in Redis."),
-        }
-    return sentences.get(engine_name, "")
+    sentence = (STORED_NEW if new_record else STORED_AGAIN).get(engine_name)
+    return sentence() if sentence else ""
 
 
 def _sent(engine_name: str, max_age: str | None) -> str:
@@ -166,28 +172,31 @@ def _login_sentences(exchange: dict[str, Any]) -> list[str]:
                 )
             ]
         return [_("logout() flushed the session: the stored record is gone with the data.")]
-    stories = {
-        "change_password": _(
-            "The password changed, and with it the hash every session of the user must "
-            "carry: the next request that asks for request.user, from any browser, is "
-            "logged out, this one included."
-        ),
-        "change_password_keep": _(
-            "update_session_auth_hash() gave this session a new key and the new hash: this "
-            "browser stays logged in; every other session of the user is logged out at its "
-            "next request."
-        ),
-        "copy_to_b": _(
-            "Browser B now holds a copy of your session cookie: to Django, its requests are yours."
-        ),
-        "plant_from_b": _(
-            "Your browser now holds Browser B's session cookie, as if a page on a sibling "
-            "subdomain had set it: this Set-Cookie is not Django's. Log in now and see "
-            "whether B is logged in too."
-        ),
-    }
-    story = stories.get(action)
-    return [story] if story else []
+    story = STORIES.get(action)
+    return [story()] if story else []
+
+
+# What an action that is a step of a login story did, in words.
+STORIES = {
+    "change_password": lambda: _(
+        "The password changed, and with it the hash every session of the user must "
+        "carry: the next request that asks for request.user, from any browser, is "
+        "logged out, this one included."
+    ),
+    "change_password_keep": lambda: _(
+        "update_session_auth_hash() gave this session a new key and the new hash: this "
+        "browser stays logged in; every other session of the user is logged out at its "
+        "next request."
+    ),
+    "copy_to_b": lambda: _(
+        "Browser B now holds a copy of your session cookie: to Django, its requests are yours."
+    ),
+    "plant_from_b": lambda: _(
+        "Your browser now holds Browser B's session cookie, as if a page on a sibling "
+        "subdomain had set it: this Set-Cookie is not Django's. Log in now and see "
+        "whether B is logged in too."
+    ),
+}
 
 
 def _two_tabs_sentences(exchange: dict[str, Any]) -> list[str]:

@@ -18,7 +18,9 @@ from lessons.models import LabConfig, LabExchange, LabSessionKey, Learner
 RECORDED_HEADER_CHARS = 8_192
 # The timeline is trimmed on every TRIM_EVERY-th exchange, not on each one:
 # it may hold a few more than LAB_TIMELINE_LENGTH for a while, which nobody sees.
-TRIM_EVERY = 10
+# A trim costs about half a lab request (Django's delete collects the observations
+# too); checks read the few more (exercises/evidence.py).
+TRIM_EVERY = 25
 
 
 def record(
