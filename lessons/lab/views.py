@@ -291,22 +291,24 @@ def _lab_request_answer(
     whole panels, retargeted. The preset's checklist and the live region are swapped too."""
     shown = request.POST.get("shown", "")
     if run.earlier and shown == str(run.earlier[0].pk):
+        # cards_oob: Browser B's card is swapped out of band, as the other cards are.
         context = _panels_context(
             request, learner, config, run, solved=solved, out_of_band=True, cards_oob=True
         )
-        # The cards in Python (cards.py); the template's partials for what not every
-        # answer has.
+        # The cards are drawn in Python (cards.py); the template's partials only for the
+        # parts some answers have.
+        partials = {
+            "browser-b-card": browser == LabExchange.Browser.B
+            or run.exchange.action in BETWEEN_BROWSERS,
+            "solved-boxes": bool(solved),
+            "checklist": bool(context["panels"]["checklist"]),
+        }
         parts = [cards.changed_panels(context["panels"], solved)]
-        for partial, needed in (
-            (
-                "browser-b-card",
-                browser == LabExchange.Browser.B or run.exchange.action in BETWEEN_BROWSERS,
-            ),
-            ("solved-boxes", solved),
-            ("checklist", context["panels"]["checklist"]),
-        ):
-            if needed:
-                parts.append(render_to_string(f"{LAB_TEMPLATE}#{partial}", context, request))
+        parts += [
+            render_to_string(f"{LAB_TEMPLATE}#{name}", context, request)
+            for name, needed in partials.items()
+            if needed
+        ]
         return HttpResponse("".join(parts))
     # The exchanges in hand lack what drawing their entries needs: the panels read them.
     context = _panels_context(request, learner, config, solved=solved, out_of_band=True)
