@@ -54,20 +54,34 @@ def test_a_recent_exchange_decodes_its_json_only_when_read():
     assert found.store is found.store  # decoded once
 
 
+def exchange_rows(first: str, second: str, raw: str) -> PreparedRows:
+    """Two columns of a learner's exchanges, one of them raw."""
+    return PreparedRows(
+        lambda learner_id: LabExchange.objects.filter(learner_id=learner_id).values_list(
+            first, second
+        ),
+        0,
+        raw=(raw,),
+    )
+
+
 def test_prepared_rows_convert_every_column_but_the_raw_ones_as_django_does():
     learner = Learner.objects.create()
     recorded_exchange(learner, 1)
-    query = PreparedRows(
-        lambda learner_id: LabExchange.objects.filter(learner_id=learner_id).values_list(
-            "created_at", "store"
-        ),
-        0,
-        raw=("store",),
-    )
+    query = exchange_rows("created_at", "store", raw="store")
     ((created_at, store),) = query(learner.pk)
     expected = LabExchange.objects.get(learner=learner)
     assert created_at == expected.created_at
     assert query.convert("store", store) == expected.store
+
+
+def test_a_raw_column_without_converters_is_given_as_it_is():
+    learner = Learner.objects.create()
+    recorded_exchange(learner, 7)
+    query = exchange_rows("number", "store", raw="number")
+    ((number, store),) = query(learner.pk)
+    assert query.convert("number", number) == 7
+    assert store == {"database": {"session_key": "key7"}}
 
 
 def test_prepared_rows_refuse_what_is_not_a_values_list_of_fields():
@@ -175,18 +189,3 @@ def test_an_async_load_brings_the_learner_too(monkeypatch):
 
 def test_a_store_without_a_key_loads_nothing():
     assert SessionStore().load() == {}
-
-
-def test_a_raw_column_without_converters_is_given_as_it_is():
-    learner = Learner.objects.create()
-    recorded_exchange(learner, 7)
-    query = PreparedRows(
-        lambda learner_id: LabExchange.objects.filter(learner_id=learner_id).values_list(
-            "number", "store"
-        ),
-        0,
-        raw=("number",),
-    )
-    ((number, store),) = query(learner.pk)
-    assert query.convert("number", number) == 7
-    assert store == {"database": {"session_key": "key7"}}
