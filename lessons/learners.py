@@ -98,6 +98,10 @@ class RecentExchange:
         return self._decoded("store")
 
 
+# A recorded lab exchange: the model instance, or the row a lab request reads.
+TimelineExchange = LabExchange | RecentExchange
+
+
 def _latest_exchanges(learner_id: int, count: int):
     return LabExchange.objects.filter(learner_id=learner_id).values_list(
         *RecentExchange.PLAIN, *RecentExchange.JSON

@@ -4,6 +4,7 @@ and by the private servers of `make run` and the tests."""
 import socket
 
 import redis
+from django.conf import settings
 
 
 def redis_answers(url: str) -> bool:
@@ -35,3 +36,9 @@ def memcached_answers(location: str, timeout: float = 0.5) -> bool:
             return probe.recv(64).startswith(b"VERSION")
     except (OSError, ValueError):
         return False
+
+
+def memcached_status() -> dict:
+    """Whether the memcached of the "memcached" cache alias answers right now."""
+    location = settings.CACHES["memcached"]["LOCATION"]
+    return {"location": location, "reachable": memcached_answers(location)}

@@ -97,8 +97,15 @@ class WatchedRedis(redis.Redis):
     """A redis-py client that tells the active `watching()` each command it sent."""
 
     def execute_command(self, *args, **options):
-        result = super().execute_command(*args, **options)
         seen = _seen.get()
+        try:
+            result = super().execute_command(*args, **options)
+        except Exception:
+            # A command that failed may still have been carried out (a timeout after
+            # Redis did it): what was seen no longer says what Redis holds.
+            if seen is not None:
+                seen.complete = False
+            raise
         if seen is not None:
             seen.command(args, result)
         return result
@@ -117,10 +124,11 @@ class RedisCacheClient(django_redis.RedisCacheClient):
         self._clients = {}
 
     def get_client(self, key=None, *, write=False):
+        # Django keeps its pools for the life of the cache: one client each.
         pool = self._get_connection_pool(write)
-        client = self._clients.get(id(pool))
-        if client is None or client.connection_pool is not pool:
-            client = self._clients[id(pool)] = self._client(connection_pool=pool)
+        client = self._clients.get(pool)
+        if client is None:
+            client = self._clients[pool] = self._client(connection_pool=pool)
         return client
 
 

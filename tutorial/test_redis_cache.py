@@ -4,9 +4,11 @@ import contextvars
 import threading
 
 import pytest
+import redis
 from django.core.cache import caches
 
-from tutorial.redis_cache import watching
+from tutorial.private_servers import free_loopback_port
+from tutorial.redis_cache import WatchedRedis, watching
 
 
 @pytest.fixture
@@ -92,3 +94,15 @@ def test_nothing_is_kept_outside_watching(cache):
         pass
     cache.set("cart", "apple", 30)
     assert seen.written == {} and seen.first_read == {}
+
+
+def test_a_command_that_fails_makes_what_was_seen_incomplete(cache):
+    """A failed command may still have been carried out: what was seen is then no guide."""
+    nobody = WatchedRedis.from_url(
+        f"redis://127.0.0.1:{free_loopback_port()}/0", socket_connect_timeout=0.2
+    )
+    with watching() as seen:
+        cache.set("cart", "apple", 30)
+        with pytest.raises(redis.ConnectionError):
+            nobody.set(cache.make_key("cart"), b"pear", ex=30)
+    assert not seen.complete

@@ -31,6 +31,7 @@ from lessons.lab.actions import ActionInput, LabAction
 from lessons.lab.cookies import BROWSER_COOKIE_LIMIT
 from lessons.lab.ownership import why_hidden
 from lessons.lab.runner import LabRun, run_lab_action
+from lessons.learners import RecentExchange
 from lessons.models import LabConfig, LabExchange, Learner
 
 B = LabExchange.Browser.B
@@ -227,7 +228,7 @@ def run_in_browser(
     action: LabAction,
     given: ActionInput,
     browser: str,
-    earlier: list[LabExchange],
+    earlier: list[RecentExchange],
 ) -> LabRun:
     """A lab request from the learner's browser or from B, with what passes between them."""
     if browser != B and action.name not in BETWEEN_BROWSERS:

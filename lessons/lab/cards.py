@@ -296,17 +296,19 @@ def announcement(latest: dict | None, solved: Sequence["ExerciseBox"] = ()) -> S
 # --- A lab request's answer -----------------------------------------------------------------
 
 
-def changed_panels(panels: dict, solved: Sequence["ExerciseBox"] = ()) -> SafeString:
+def changed_panels(
+    panels: dict, solved: Sequence["ExerciseBox"] = (), input_names: Sequence[str] = ()
+) -> SafeString:
     """A lab request's answer when the page shows the exchange before it (panels.py's
-    lab_panels_update): the result card, which the request form targets; the cookie card's
-    changing parts and the store card, out of band; the new timeline entry on top and the
-    entries it pushes out of view removed; the live region's sentence. The view adds the
-    parts only some answers have, from the template: Browser B's card, solved exercises,
-    the preset's checklist."""
+    lab_panels_update): the result card, which the request form targets (with the request
+    form's `input_names`, whose error messages it holds); the cookie card's changing parts
+    and the store card, out of band; the new timeline entry on top and the entries it
+    pushes out of view removed; the live region's sentence. The view adds the parts only
+    some answers have, from the template ("answer-extras")."""
     latest, changes, before = panels["latest"], panels["changes"], panels["before"]
     return joined(
         [
-            result_card(latest, solved),
+            result_card(latest, solved, None, input_names),
             cookie_set(latest, before, changes, out_of_band=True),
             cookie_headers(latest, out_of_band=True),
             store_card(

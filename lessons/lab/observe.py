@@ -20,10 +20,10 @@ from lessons.lab.store import (
     CACHE_KEY_PREFIXES,
     STORE_ERRORS,
     SeenInRun,
+    found_in_redis,
     is_session_key,
     store_snapshot_for,
 )
-from lessons.lab.store import served_from_cache as served_from_redis
 from lessons.models import LabConfig
 
 MASKED = "…"
@@ -113,7 +113,7 @@ class Observation:
 
 def served_from_cache_before(config: LabConfig, session_key: str | None) -> bool | None:
     """For cached_db on memcached, asked before the request: is the session in the cache?
-    (On Redis, what Django's own GET found answers it: store.served_from_cache.)"""
+    (On Redis, what Django's own GET found answers it: store.found_in_redis.)"""
     if (
         config.engine != "cached_db"
         or config.cache_alias == "redis"
@@ -148,7 +148,7 @@ def observe(
 ) -> Observation:
     """Everything about this request the later steps need, each read once (what Django
     wrote in the request, `seen`, is not read back). `served_from_cache` is what
-    served_from_cache_before found on memcached; on Redis, `seen` tells it."""
+    served_from_cache_before found on memcached; otherwise `seen` tells it."""
     cookie_name = session_settings["SESSION_COOKIE_NAME"]
     incoming_key = lab_request.COOKIES.get(cookie_name)
     session = getattr(lab_request, "session", None)
@@ -158,8 +158,8 @@ def observe(
         incoming_key=incoming_key,
         hidden=hidden,
         served_from_cache=(
-            served_from_redis(engine_name, incoming_key, seen.redis)
-            if session_settings["SESSION_CACHE_ALIAS"] == "redis" and seen is not None
+            found_in_redis(engine_name, incoming_key, seen.redis)
+            if served_from_cache is None and seen is not None
             else served_from_cache
         ),
         status_code=response.status_code,

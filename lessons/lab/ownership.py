@@ -4,7 +4,8 @@ from collections.abc import Sequence
 
 from lessons.engines import ENGINES, engines_sharing_keys
 from lessons.lab.store import is_session_key, stored_record_exists
-from lessons.models import LabConfig, LabExchange, LabSessionKey, Learner
+from lessons.learners import TimelineExchange
+from lessons.models import LabConfig, LabSessionKey, Learner
 
 # Requests whose cookie was set by the lab beside Django (Browser B's, planted): their key
 # is not one Django made for this learner.
@@ -15,7 +16,7 @@ def why_hidden(
     learner: Learner,
     config: LabConfig,
     session_key: str,
-    earlier: Sequence[LabExchange] = (),
+    earlier: Sequence[TimelineExchange] = (),
 ) -> str | None:
     """Why this cookie value must not reach Django, or None when it may.
 
@@ -47,7 +48,7 @@ def why_hidden(
     return "not_yours" if exists else None
 
 
-def held_after(previous: LabExchange, config: LabConfig, session_key: str) -> bool:
+def held_after(previous: TimelineExchange, config: LabConfig, session_key: str) -> bool:
     """Did the learner's previous request, with these same store settings, end with this key?
 
     Then it passed this check then or Django made it for them, and Django never

@@ -20,6 +20,7 @@ from lessons.lab.narrate import what_happened
 from lessons.lab.notes import note_messages
 from lessons.lab.session_settings import LAB_SETTING_NAMES
 from lessons.lab.store import RECORD_PARTS
+from lessons.learners import TimelineExchange
 from lessons.models import LabConfig, LabExchange, Learner
 
 # How many recent lab requests the timeline panel lists (the database keeps
@@ -27,7 +28,7 @@ from lessons.models import LabConfig, LabExchange, Learner
 TIMELINE_SHOWN = 12
 
 
-def set_cookies_of(exchange: LabExchange) -> list[SetCookie]:
+def set_cookies_of(exchange: TimelineExchange) -> list[SetCookie]:
     """The exchange's Set-Cookie headers, parsed: as the run parsed them, or from the record."""
     parsed = getattr(exchange, "parsed_set_cookies", None)
     if parsed is None:
@@ -36,7 +37,9 @@ def set_cookies_of(exchange: LabExchange) -> list[SetCookie]:
     return parsed
 
 
-def cookie_attribute_changes(previous: LabExchange | None, current: LabExchange) -> set[str]:
+def cookie_attribute_changes(
+    previous: TimelineExchange | None, current: TimelineExchange
+) -> set[str]:
     """Names of Set-Cookie parts that differ from the previous response's cookie."""
     if not current.set_cookie_headers:
         return set()
@@ -90,8 +93,8 @@ def store_changes(
 
 
 def values_before(
-    previous: LabExchange | None,
-    previous_store: LabExchange | None,
+    previous: TimelineExchange | None,
+    previous_store: TimelineExchange | None,
     cookie_changes: set[str],
     store_changes: set[str],
 ) -> dict[str, dict[str, Any]]:
@@ -193,7 +196,7 @@ def with_story(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def actions_since(
-    learner: Learner | None, timeline: list[LabExchange], complete: bool
+    learner: Learner | None, timeline: list[TimelineExchange], complete: bool
 ) -> list[str]:
     """The actions of every request the timeline keeps, newest first; asked for only when
     the exchanges at hand are not all of them."""
@@ -264,7 +267,7 @@ def lab_panels_for(
 def lab_panels_update(
     learner: Learner,
     config: LabConfig,
-    timeline: list[LabExchange],
+    timeline: list[TimelineExchange],
     session_settings: dict[str, Any],
     timeline_complete: bool,
     cross_site: bool = True,
@@ -298,7 +301,7 @@ def cards(
     config: LabConfig,
     session_settings: dict[str, Any],
     latest: dict[str, Any] | None,
-    recent: list[LabExchange],
+    recent: list[TimelineExchange],
 ) -> dict[str, Any]:
     """What the result, cookie and store cards show: the newest exchange (`latest`, as
     exchange_data gives it, told) and what changed since the ones before it."""
@@ -313,7 +316,7 @@ def cards(
     }
 
 
-def latest_changes(recent: list[LabExchange]) -> tuple[dict[str, list[str]], dict[str, dict]]:
+def latest_changes(recent: list[TimelineExchange]) -> tuple[dict[str, list[str]], dict[str, dict]]:
     """What changed in the newest exchange's cookie (against the same browser's request
     before) and store (against the last request with the same session), and what each
     changed part was before."""
@@ -334,14 +337,14 @@ def latest_changes(recent: list[LabExchange]) -> tuple[dict[str, list[str]], dic
     )
 
 
-def store_facts(exchange: LabExchange | None) -> dict[str, Any] | None:
+def store_facts(exchange: TimelineExchange | None) -> dict[str, Any] | None:
     """What telling an exchange needs of the one before with the same session."""
     if exchange is None:
         return None
     return {"session_key": exchange.session_key, "store": exchange.store}
 
 
-def dropped_from_view(timeline: list[LabExchange], saves: list[dict]) -> list[str]:
+def dropped_from_view(timeline: list[TimelineExchange], saves: list[dict]) -> list[str]:
     """The ids of the timeline entries on the page that the newest exchange pushes out:
     the request shown last before it, and the settings saves shown only beside that one."""
     earlier = timeline[1:]
@@ -349,7 +352,7 @@ def dropped_from_view(timeline: list[LabExchange], saves: list[dict]) -> list[st
     if len(earlier) >= TIMELINE_SHOWN:
         dropped.append(f"timeline-exchange-{earlier[TIMELINE_SHOWN - 1].id}")
 
-    def save_ids(shown: list[LabExchange], cut: bool) -> set[str]:
+    def save_ids(shown: list[TimelineExchange], cut: bool) -> set[str]:
         oldest = shown[-1].created_at.isoformat() if shown else None
         return {event["element_id"] for event in shown_saves(saves, oldest, cut)}
 
@@ -361,7 +364,7 @@ def dropped_from_view(timeline: list[LabExchange], saves: list[dict]) -> list[st
 def checklist(
     learner: Learner | None,
     config: LabConfig,
-    timeline: list[LabExchange],
+    timeline: list[TimelineExchange],
     timeline_complete: bool,
     cross_site: bool,
 ) -> list[dict[str, Any]]:

@@ -82,7 +82,8 @@ def record(
     )
     # The panels draw this exchange from what was just parsed, not from the saved text.
     exchange.parsed_set_cookies = recorded_cookies
-    if exchange.pk % TRIM_EVERY == 0:
+    # Counted per learner, so nobody keeps more than LAB_TIMELINE_LENGTH + TRIM_EVERY.
+    if number % TRIM_EVERY == 0:
         trim_timeline(learner)
     return exchange
 

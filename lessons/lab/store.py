@@ -1,4 +1,5 @@
-"""What a session engine holds for one session key, read straight from the store.
+"""What a session engine holds for one session key: read straight from the store, or, for
+what Django wrote during the lab request, taken from the write (seen_in_run).
 
 Each snapshot is plain JSON (strings, numbers, lists, dicts) so that it can be
 kept with the timeline, compared with the previous one and served as JSON.
@@ -166,7 +167,7 @@ def cache_entry(
     }
 
 
-def served_from_cache(engine_name: str, session_key: str | None, seen: Seen) -> bool | None:
+def found_in_redis(engine_name: str, session_key: str | None, seen: Seen) -> bool | None:
     """For cached_db on the "redis" cache: did Django find the session in the cache when it
     loaded it? What its own GET found (`seen`); None if it did not ask."""
     if engine_name != "cached_db" or not session_key or not is_session_key(session_key):

@@ -41,7 +41,7 @@ from lessons.lab.services import (
 from lessons.lab.signals import lab_action_requested, lab_page_opening, lab_request_recorded
 from lessons.learners import existing_learner, lab_config_for, learner_for
 from lessons.models import LabConfig, LabExchange, LabPreset
-from lessons.probes import memcached_answers
+from lessons.probes import memcached_status
 
 LAB_TEMPLATE = "lab/lab.html"
 LANGUAGE_CODES = frozenset(code for code, _name in settings.LANGUAGES)
@@ -100,12 +100,6 @@ def _panels_context(
         "cross_site_origin": origin,
         **extra,
     }
-
-
-def memcached_status() -> dict:
-    """Whether the memcached of the "memcached" cache alias answers right now."""
-    location = settings.CACHES["memcached"]["LOCATION"]
-    return {"location": location, "reachable": memcached_answers(location)}
 
 
 def _lab_context(request: HtmxHttpRequest, learner, config: LabConfig, **extra) -> dict:
@@ -240,7 +234,7 @@ def lab_action(request: HtmxHttpRequest) -> HttpResponse:
         config = lab_config_for(learner)
         action = ACTIONS.get(request.POST.get("action", ""))
         if action is None:
-            return _action_refused(request, learner, config, "action", _unknown_action_message())
+            return _action_refused(request, learner, config, "action", REFUSALS["no_action"]())
         refusal = next(
             (
                 message
@@ -253,9 +247,9 @@ def lab_action(request: HtmxHttpRequest) -> HttpResponse:
             return _action_refused(request, learner, config, "action", refusal)
         browser = request.POST.get("browser") or LabExchange.Browser.A
         if browser not in LabExchange.Browser.values:
-            return _action_refused(request, learner, config, "browser", _unknown_browser_message())
+            return _action_refused(request, learner, config, "browser", REFUSALS["no_browser"]())
         if browser == LabExchange.Browser.B and action.name in BETWEEN_BROWSERS:
-            return _action_refused(request, learner, config, "browser", _own_browser_message())
+            return _action_refused(request, learner, config, "browser", REFUSALS["own_browser"]())
         try:
             given = parse_action_input(action, request.POST)
         except ActionInputError as error:
@@ -291,25 +285,23 @@ def _lab_request_answer(
     whole panels, retargeted. The preset's checklist and the live region are swapped too."""
     shown = request.POST.get("shown", "")
     if run.earlier and shown == str(run.earlier[0].pk):
-        # cards_oob: Browser B's card is swapped out of band, as the other cards are.
         context = _panels_context(
-            request, learner, config, run, solved=solved, out_of_band=True, cards_oob=True
-        )
-        # The cards are drawn in Python (cards.py); the template's partials only for the
-        # parts some answers have.
-        partials = {
-            "browser-b-card": browser == LabExchange.Browser.B
+            request,
+            learner,
+            config,
+            run,
+            solved=solved,
+            out_of_band=True,
+            cards_oob=True,
+            browser_b_changed=browser == LabExchange.Browser.B
             or run.exchange.action in BETWEEN_BROWSERS,
-            "solved-boxes": bool(solved),
-            "checklist": bool(context["panels"]["checklist"]),
-        }
-        parts = [cards.changed_panels(context["panels"], solved)]
-        parts += [
-            render_to_string(f"{LAB_TEMPLATE}#{name}", context, request)
-            for name, needed in partials.items()
-            if needed
-        ]
-        return HttpResponse("".join(parts))
+        )
+        # The cards are drawn in Python (cards.py); what only some answers have, from the
+        # template.
+        answer = cards.changed_panels(context["panels"], solved, ACTION_INPUT_NAMES)
+        if context["browser_b_changed"] or solved or context["panels"]["checklist"]:
+            answer += render_to_string(LAB_TEMPLATE + "#answer-extras", context, request)
+        return HttpResponse(answer)
     # The exchanges in hand lack what drawing their entries needs: the panels read them.
     context = _panels_context(request, learner, config, solved=solved, out_of_band=True)
     return _whole_panels(render(request, LAB_TEMPLATE + "#panels", context))
@@ -330,18 +322,14 @@ def solved_by(learner, config: LabConfig, run: LabRun) -> list:
     return [item for _receiver, items in responses for item in items or []]
 
 
-def _unknown_action_message() -> str:
-    return translation.gettext("There is no such lab action.")
-
-
-def _unknown_browser_message() -> str:
-    return translation.gettext("Send it from your browser or from Browser B.")
-
-
-def _own_browser_message() -> str:
-    return translation.gettext(
+# Why a lab request was refused, in the learner's language.
+REFUSALS = {
+    "no_action": lambda: translation.gettext("There is no such lab action."),
+    "no_browser": lambda: translation.gettext("Send it from your browser or from Browser B."),
+    "own_browser": lambda: translation.gettext(
         "This one happens between the two browsers: send it from your own browser."
-    )
+    ),
+}
 
 
 def _action_refused(

@@ -48,6 +48,22 @@ def test_the_answer_holds_the_cards_and_the_one_new_entry(learner):
     assert "apple" in html
 
 
+RESULT_CARD = re.compile(r'<section class="lab-card lab-result".*?</section>', re.S)
+
+
+@pytest.mark.parametrize("language", ["en", "uz"])
+def test_the_answers_result_card_is_the_one_a_fresh_page_draws(learner, language):
+    """With the error message holders the request form's fields point at (aria-describedby)."""
+    learner.do("set", key="cart", value='["pear"]')
+    answer = post_from_page(learner, value='["apple"]', language=language).content.decode()
+    page = learner.client.get(f"/{language}/lab/").content.decode()
+    (card,) = RESULT_CARD.findall(answer)
+    assert card == RESULT_CARD.findall(page)[0]
+    for name in ("key", "value", "seconds", "username", "browser"):
+        assert f'id="{name}-error"' in card
+        assert re.search(rf'aria-describedby="[^"]*\b{name}-error\b', page), name
+
+
 def test_a_request_from_browser_b_redraws_its_card(learner):
     learner.do("set", key="cart", value='["pear"]')
     html = post_from_page(learner, "copy_to_b").content.decode()

@@ -33,3 +33,17 @@ def test_only_the_latest_exchanges_stay_with_their_observations():
         mine[-1].pk,
         theirs[0].pk,
     }
+
+
+def test_a_learner_never_holds_more_than_a_trim_allows(learner):
+    """Trimming follows each learner's own count, whatever others record in between."""
+    from lessons.lab.record import TRIM_EVERY
+
+    other = Learner.objects.create()
+    most = 0
+    for _ in range(settings.LAB_TIMELINE_LENGTH + 2 * TRIM_EVERY):
+        learner.do("visit")
+        for _ in range(4):  # others' exchanges between each two of ours
+            recorded_exchange(other, 1)
+        most = max(most, LabExchange.objects.exclude(learner=other).count())
+    assert settings.LAB_TIMELINE_LENGTH < most < settings.LAB_TIMELINE_LENGTH + TRIM_EVERY
