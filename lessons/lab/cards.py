@@ -31,7 +31,7 @@ from lessons.lab.card_text import (
     words,
 )
 from lessons.lab.cookie_card import cookie_headers, cookie_set
-from lessons.lab.store_card import store_card
+from lessons.lab.store_card import store_card_of
 from lessons.markdown_rendering import markdown_inline
 
 if TYPE_CHECKING:
@@ -293,6 +293,13 @@ def announcement(latest: dict | None, solved: Sequence["ExerciseBox"] = ()) -> S
     return joined(parts)
 
 
+def announcement_swap(latest: dict | None, solved: Sequence["ExerciseBox"] = ()) -> SafeString:
+    """The sentence, swapped into the page's live region (which stays on the page)."""
+    return html(
+        '<div id="lab-announce" hx-swap-oob="innerHTML">{}</div>', announcement(latest, solved)
+    )
+
+
 # --- A lab request's answer -----------------------------------------------------------------
 
 
@@ -311,13 +318,7 @@ def changed_panels(
             result_card(latest, solved, None, input_names),
             cookie_set(latest, before, changes, out_of_band=True),
             cookie_headers(latest, out_of_band=True),
-            store_card(
-                panels["engine_path"],
-                latest.get("store"),
-                changes.get("store") or (),
-                before.get("store"),
-                out_of_band=True,
-            ),
+            store_card_of(panels["engine_path"], latest, changes, before, out_of_band=True),
             html(
                 '<ol hx-swap-oob="afterbegin:#timeline-list">{}</ol>',
                 timeline_request(panels["events"][0]),
@@ -326,9 +327,6 @@ def changed_panels(
                 html('<li id="{}" hx-swap-oob="delete"></li>', element_id)
                 for element_id in panels["dropped"]
             ),
-            html(
-                '<div id="lab-announce" hx-swap-oob="innerHTML">{}</div>',
-                announcement(latest, solved),
-            ),
+            announcement_swap(latest, solved),
         ]
     )

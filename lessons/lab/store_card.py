@@ -43,6 +43,24 @@ def store_card(
     )
 
 
+def store_card_of(
+    engine_path: str,
+    latest: dict | None,
+    changes: dict | None,
+    before: dict | None,
+    out_of_band: bool = False,
+) -> SafeString:
+    """The store card of the newest exchange: `latest` as panels.exchange_data gives it,
+    `changes` and `before` as panels.latest_changes gives them (or nothing)."""
+    return store_card(
+        engine_path,
+        (latest or {}).get("store"),
+        (changes or {}).get("store") or (),
+        (before or {}).get("store"),
+        out_of_band=out_of_band,
+    )
+
+
 def store_body(
     store: dict | None, changes: Sequence[str] = (), before: dict | None = None
 ) -> SafeString:

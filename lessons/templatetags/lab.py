@@ -4,7 +4,7 @@ from django import template
 from django.utils.safestring import SafeString
 
 from lessons.lab import card_text, cards, cookie_card
-from lessons.lab.store_card import store_card as store_card_html
+from lessons.lab.store_card import store_card_of
 
 register = template.Library()
 
@@ -53,16 +53,11 @@ def cookie_headers(context) -> SafeString:
 
 @register.simple_tag(takes_context=True)
 def store_card(context) -> SafeString:
-    latest, changes, before = (
-        context.get("latest") or {},
-        context.get("changes") or {},
-        context.get("before") or {},
-    )
-    return store_card_html(
+    return store_card_of(
         (context.get("panels") or {}).get("engine_path", ""),
-        latest.get("store"),
-        changes.get("store") or (),
-        before.get("store"),
+        context.get("latest"),
+        context.get("changes"),
+        context.get("before"),
         out_of_band=bool(context.get("cards_oob")),
     )
 
@@ -73,5 +68,5 @@ def timeline_request(exchange) -> SafeString:
 
 
 @register.simple_tag(takes_context=True)
-def announcement(context) -> SafeString:
-    return cards.announcement(context.get("latest"), context.get("solved") or ())
+def announcement_swap(context) -> SafeString:
+    return cards.announcement_swap(context.get("latest"), context.get("solved") or ())
