@@ -65,17 +65,16 @@ def existing_learner(request: HttpRequest, *, with_exchanges: int = 0) -> Learne
 
 class RecentExchange:
     """One of the learner's latest lab exchanges, as a lab request reads it: a plain row
-    without what only drawing its timeline entry needs, its JSON columns decoded only when
-    read (a request reads the store of one or two of them)."""
+    without what only drawing its timeline entry needs, its time and JSON columns decoded
+    only when read (a request reads the store of one or two of them, and the time of a
+    few)."""
 
-    PLAIN = ("id", "browser", "number", "created_at", "action", "session_key")
-    JSON = ("settings_snapshot", "set_cookie_headers", "store")
+    PLAIN = ("id", "browser", "number", "action", "session_key")
+    DECODED_WHEN_READ = ("created_at", "settings_snapshot", "set_cookie_headers", "store")
 
     def __init__(self, row: tuple, query: PreparedRows):
-        plain = len(self.PLAIN)
-        for name, value in zip(self.PLAIN, row[:plain], strict=True):
-            setattr(self, name, value)
-        self._raw = dict(zip(self.JSON, row[plain:], strict=True))
+        self.id, self.browser, self.number, self.action, self.session_key = row[: len(self.PLAIN)]
+        self._row = row
         self._query = query
 
     @property
@@ -83,7 +82,12 @@ class RecentExchange:
         return self.id
 
     def _decoded(self, name: str) -> Any:
-        return self._query.convert(name, self._raw[name])
+        raw = self._row[len(self.PLAIN) + self.DECODED_WHEN_READ.index(name)]
+        return self._query.convert(name, raw)
+
+    @cached_property
+    def created_at(self) -> datetime.datetime:
+        return self._decoded("created_at")
 
     @cached_property
     def settings_snapshot(self) -> dict[str, Any]:
@@ -104,7 +108,7 @@ TimelineExchange = LabExchange | RecentExchange
 
 def _latest_exchanges(learner_id: int, count: int):
     return LabExchange.objects.filter(learner_id=learner_id).values_list(
-        *RecentExchange.PLAIN, *RecentExchange.JSON
+        *RecentExchange.PLAIN, *RecentExchange.DECODED_WHEN_READ
     )[:count]
 
 
@@ -119,7 +123,9 @@ def recent_exchanges(learner: Learner, count: int) -> list[RecentExchange]:
         query = _LATEST_EXCHANGES.setdefault(
             count,
             PreparedRows(
-                lambda learner_id: _latest_exchanges(learner_id, count), 0, raw=RecentExchange.JSON
+                lambda learner_id: _latest_exchanges(learner_id, count),
+                0,
+                raw=RecentExchange.DECODED_WHEN_READ,
             ),
         )
     return [RecentExchange(row, query) for row in query(learner.pk)]

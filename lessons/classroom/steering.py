@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from lessons.lab.services import apply_preset, drop_cookie_of
 from lessons.learners import existing_learner
 from lessons.models import Classroom, LabConfig, LabPreset, Learner, Membership
+from lessons.prepared_queries import PreparedQuery, PreparedRows
 
 # In a learner's site session: the classroom they joined, so that a lab request can ask
 # whether it is paused without looking the membership up.
@@ -33,14 +34,32 @@ def presets_to_send(classroom: Classroom):
     return LabPreset.objects.filter(lesson__in=classroom.course_lessons()).select_related("lesson")
 
 
+# Every lab page's poll (every few seconds, from every learner of a class) and every lab
+# request of a class member ask these: their SQL is built once.
+LATEST_MEMBERSHIP = PreparedQuery(
+    lambda learner_id: (
+        Membership.objects.filter(learner_id=learner_id)
+        .select_related("classroom")
+        .order_by("-joined_at")[:1]
+    ),
+    0,
+)
+PAUSED_CLASSROOM = PreparedRows(
+    lambda classroom_id: Classroom.objects.filter(pk=classroom_id, paused=True).values_list("pk"),
+    0,
+)
+
+
 def latest_membership(learner: Learner | None) -> Membership | None:
+    """The learner's latest membership with its classroom (the preset it sent, only if
+    asked for: a poll needs the version numbers alone)."""
     if learner is None:
         return None
-    return (
-        learner.memberships.select_related("classroom__sent_preset__lesson")
-        .order_by("-joined_at")
-        .first()
-    )
+    found = LATEST_MEMBERSHIP(learner.pk)
+    if not found:
+        return None
+    found[0].learner = learner
+    return found[0]
 
 
 def follow_the_class(learner: Learner | None) -> tuple[Membership | None, LabConfig | None]:
@@ -62,9 +81,9 @@ def follow_the_class(learner: Learner | None) -> tuple[Membership | None, LabCon
 
 def class_is_paused(classroom_id) -> bool:
     """For a lab request: is the classroom in the learner's site session paused?"""
-    if not isinstance(classroom_id, int):
+    if type(classroom_id) is not int:
         return False
-    return Classroom.objects.filter(pk=classroom_id, paused=True).exists()
+    return bool(PAUSED_CLASSROOM(classroom_id))
 
 
 def on_lab_page_opening(sender, request: HttpRequest, learner: Learner | None, **kwargs) -> dict:

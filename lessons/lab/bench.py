@@ -103,12 +103,14 @@ class Side:
 
 @dataclass
 class EngineResult:
-    """One engine's samples: bare Django, the lab's session handling, the whole lab request."""
+    """One engine's samples: bare Django, the lab's session handling, the whole lab request,
+    and bare Django on the db engine measured in the same rounds (on db, the bare side)."""
 
     engine: str
     bare_ns: list[int]
     session_ns: list[int]
     request_ns: list[int]
+    bare_db_ns: list[int]
 
     @property
     def ratio(self) -> float:
@@ -123,12 +125,13 @@ class EngineResult:
     def within_target(self) -> bool:
         return self.ratio <= TARGET_RATIO
 
-    def request_ratio_to(self, bare_db_ms: float | None) -> float | None:
-        """The whole lab request's median over bare Django's db-engine median."""
-        return median_ms(self.request_ns) / bare_db_ms if bare_db_ms else None
+    @property
+    def request_ratio_to_db(self) -> float:
+        """The whole lab request's median over bare Django's db-engine median, both measured
+        in the same rounds: a machine that slows down for a while slows both alike."""
+        return median_ms(self.request_ns) / median_ms(self.bare_db_ns)
 
-    def cells(self, bare_db_ms: float | None = None) -> list[str]:
-        to_db = self.request_ratio_to(bare_db_ms)
+    def cells(self) -> list[str]:
         return [
             self.engine,
             f"{median_ms(self.bare_ns):.3f}",
@@ -140,7 +143,8 @@ class EngineResult:
             f"{median_ms(self.request_ns):.3f}",
             f"{p95_ms(self.request_ns):.3f}",
             f"{self.request_ratio:.2f}",
-            "n/a" if to_db is None else f"{to_db:.2f}",
+            f"{median_ms(self.bare_db_ns):.3f}",
+            f"{self.request_ratio_to_db:.2f}",
         ]
 
 
@@ -155,16 +159,12 @@ COLUMNS = [
     "whole lab request median ms",
     "whole lab request p95 ms",
     "whole request ratio",
+    "bare db median ms, same rounds",
     f"whole request / bare db (≤ {REQUEST_TARGET_RATIO:.1f})",
 ]
 
 
 # --- Measuring one engine ------------------------------------------------------
-
-
-def bare_db_median_ms(results: list["EngineResult"]) -> float | None:
-    """Bare Django's median on the db engine, if this run measured it."""
-    return next((median_ms(result.bare_ns) for result in results if result.engine == "db"), None)
 
 
 def measure_engine(
@@ -258,17 +258,21 @@ def measure_engine(
         check=check_bare,
     )
 
-    with override_settings(**session_settings):
-        # Built once, as a server builds its middleware at start-up.
-        bare_handle = SessionMiddleware(bare_view_for(action_name))
+    def bare_side(engine_path: str) -> Side:
+        with override_settings(**{**session_settings, "SESSION_ENGINE": engine_path}):
+            # Built once, as a server builds its middleware at start-up.
+            handle = SessionMiddleware(bare_view_for(action_name))
+        return Side(build_request=lambda jar: post(BARE_PATH, jar), handle=handle, check=check_bare)
 
-    bare = Side(
-        build_request=lambda jar: post(BARE_PATH, jar),
-        handle=bare_handle,
-        check=check_bare,
-    )
-
+    bare = bare_side(session_settings["SESSION_ENGINE"])
     sides = [bare, session_side, request_side]
+    # What the last column divides by: bare Django on the db engine, in the same rounds as
+    # the rest (the settings differ in SESSION_ENGINE alone, which the middleware reads
+    # when it is built).
+    bare_db = bare
+    if engine_name != "db":
+        bare_db = bare_side(ENGINES["db"].path)
+        sides.append(bare_db)
     gc.collect()
     try:
         # Bare Django runs with these settings for the whole engine, as a
@@ -289,7 +293,11 @@ def measure_engine(
 
     check_same_session(engine_name, action_name, learner, sides)
     return EngineResult(
-        engine_name, bare.samples_ns, session_side.samples_ns, request_side.samples_ns
+        engine_name,
+        bare.samples_ns,
+        session_side.samples_ns,
+        request_side.samples_ns,
+        bare_db.samples_ns,
     )
 
 

@@ -6,6 +6,7 @@ the lab's cuts of long values ("…[+13000 B]") are said in the reader's languag
 """
 
 import json
+import unicodedata
 from collections.abc import Iterable
 from html import escape as html_escape
 from typing import Any
@@ -43,7 +44,10 @@ def _cut_in_words(match) -> str:
 
 def readable_cuts(text) -> str:
     """Where the lab cut a long value to keep it ("…[+13000 B]"), say so in the reader's language."""
-    return CUT_NOTE.sub(_cut_in_words, str(text))
+    text = str(text)
+    if type(text) is str and "…[+" not in text:
+        return text  # most values were never cut: no need to search them
+    return CUT_NOTE.sub(_cut_in_words, text)
 
 
 def as_json(value) -> str:
@@ -92,6 +96,10 @@ def joined(parts: Iterable[Any], separator: str = "") -> SafeString:
 
 def cut(text: Any, length: int) -> str:
     """The template filter truncatechars (str() of any value, not localized)."""
+    text = str(text)
+    if length > 0 and len(text) <= length:
+        # What Truncator gives when nothing can be cut, without its look at every character.
+        return unicodedata.normalize("NFC", text)
     return Truncator(text).chars(length)
 
 

@@ -187,8 +187,23 @@ def store_sections(store: dict[str, Any] | None) -> list[StoreSection]:
     return [SECTIONS[part](store[part]) for part in RECORD_PARTS if store.get(part)]
 
 
-# What django.contrib.auth keeps in a session (django/contrib/auth/__init__.py).
-LOGIN_KEYS = (SESSION_KEY, BACKEND_SESSION_KEY, HASH_SESSION_KEY)
+# What django.contrib.auth keeps in a session (django/contrib/auth/__init__.py), and what
+# Django does with each (translated only when a session holds it).
+LOGIN_KEY_MEANINGS = {
+    SESSION_KEY: lambda: _(
+        "the logged-in user's primary key: AuthenticationMiddleware loads request.user "
+        "from it on every request that asks"
+    ),
+    BACKEND_SESSION_KEY: lambda: _(
+        "the authentication backend that logged them in: get_user() asks it for the "
+        "user, and only if it is still in AUTHENTICATION_BACKENDS"
+    ),
+    HASH_SESSION_KEY: lambda: _(
+        "an HMAC of the user's password hash: after a password change it no longer "
+        "matches, and get_user() flushes the session"
+    ),
+}
+LOGIN_KEYS = tuple(LOGIN_KEY_MEANINGS)
 
 
 def login_keys(store: dict[str, Any] | None) -> list[StoreRow]:
@@ -203,20 +218,8 @@ def login_keys(store: dict[str, Any] | None) -> list[StoreRow]:
     else:
         payload = (store.get("cookie") or {}).get("payload")
         data = payload if isinstance(payload, dict) else {}
-    meanings = {
-        SESSION_KEY: _(
-            "the logged-in user's primary key: AuthenticationMiddleware loads request.user "
-            "from it on every request that asks"
-        ),
-        BACKEND_SESSION_KEY: _(
-            "the authentication backend that logged them in: get_user() asks it for the "
-            "user, and only if it is still in AUTHENTICATION_BACKENDS"
-        ),
-        HASH_SESSION_KEY: _(
-            "an HMAC of the user's password hash: after a password change it no longer "
-            "matches, and get_user() flushes the session"
-        ),
-    }
     return [
-        StoreRow(key, data[key], "long", remark=meanings[key]) for key in LOGIN_KEYS if key in data
+        StoreRow(key, data[key], "long", remark=meaning())
+        for key, meaning in LOGIN_KEY_MEANINGS.items()
+        if key in data
     ]

@@ -160,6 +160,12 @@ class LabExchange(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        indexes = [
+            # Every lab request reads a learner's latest exchanges in this order: the
+            # database walks this index back and stops at the last one asked for, instead
+            # of sorting all of the learner's exchanges.
+            models.Index(fields=["learner", "created_at", "id"], name="labexchange_latest"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.created_at:%H:%M:%S} {self.action}"

@@ -34,7 +34,7 @@ def test_the_latest_exchanges_are_the_ones_the_orm_finds():
         recorded_exchange(other, number)
     found = recent_exchanges(learner, 13)
     expected = list(LabExchange.objects.filter(learner=learner)[:13])
-    names = (*RecentExchange.PLAIN, *RecentExchange.JSON)
+    names = (*RecentExchange.PLAIN, *RecentExchange.DECODED_WHEN_READ)
     assert [[getattr(item, name) for name in names] for item in found] == [
         [getattr(item, name) for name in names] for item in expected
     ]
@@ -45,13 +45,14 @@ def test_the_latest_exchanges_are_the_ones_the_orm_finds():
     assert recent_exchanges(Learner.objects.create(), 13) == []
 
 
-def test_a_recent_exchange_decodes_its_json_only_when_read():
+def test_a_recent_exchange_decodes_its_json_and_time_only_when_read():
     learner = Learner.objects.create()
     recorded_exchange(learner, 1)
     (found,) = recent_exchanges(learner, 13)
-    assert "store" not in vars(found)
+    assert "store" not in vars(found) and "created_at" not in vars(found)
     assert found.store == {"database": {"session_key": "key1"}}
     assert found.store is found.store  # decoded once
+    assert found.created_at == LabExchange.objects.get(learner=learner).created_at
 
 
 def exchange_rows(first: str, second: str, raw: str) -> PreparedRows:
