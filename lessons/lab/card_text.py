@@ -13,7 +13,7 @@ from typing import Any
 
 from django.utils.formats import localize
 from django.utils.functional import Promise
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
 from django.utils.translation import gettext as _
@@ -57,8 +57,9 @@ def as_json(value) -> str:
 
 def words(message: str) -> SafeString:
     """A message from the catalogues: trusted text, printed as a template's {% translate %}
-    prints it (not escaped)."""
-    return mark_safe(message)
+    prints it (not escaped). mark_safe() without its check for lazy text (a message is
+    translated by the time it is printed)."""
+    return SafeString(message)
 
 
 def escaped(value: Any) -> str:
@@ -103,8 +104,12 @@ def cut(text: Any, length: int) -> str:
     return Truncator(text).chars(length)
 
 
+OUT_OF_BAND = SafeString(' hx-swap-oob="true"')
+IN_PLACE = SafeString("")
+
+
 def oob(out_of_band: bool) -> SafeString:
-    return mark_safe(' hx-swap-oob="true"' if out_of_band else "")
+    return OUT_OF_BAND if out_of_band else IN_PLACE
 
 
 def was_note(value: SafeString | str) -> SafeString:

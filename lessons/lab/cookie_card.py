@@ -59,7 +59,7 @@ def cookie_set(
 
 def _changed_mark(is_changed: bool) -> SafeString:
     if not is_changed:
-        return mark_safe("")
+        return SafeString("")
     return html('<span class="visually-hidden"> {}</span>', words(_("(changed)")))
 
 

@@ -6,6 +6,7 @@ either "cannot be reached", the record's rows, or "nothing under this key".
 store is a new function here.
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,13 +49,23 @@ class StoreSection:
 
 
 def _section(
-    part: str, heading: str, entry: dict, rows: list[StoreRow], **facts: str
+    part: str,
+    heading: str,
+    entry: dict,
+    rows: list[StoreRow],
+    *,
+    missing: Callable[[], str],
+    unreachable: Callable[[], str] = str,
+    **facts: str,
 ) -> StoreSection:
-    """A section with its rows if the record exists; "cannot be reached" only if it cannot."""
-    if entry.get("reachable", True):
-        facts["unreachable"] = ""
+    """A section with its rows if the record exists, else what is missing; "cannot be
+    reached" only if it cannot. Each message is translated only if the section shows it."""
     facts.setdefault("testid", f"store-{part}")
-    return StoreSection(part, heading, rows=rows if entry.get("exists") else [], **facts)
+    if not entry.get("reachable", True):
+        facts["unreachable"] = unreachable()
+    if entry.get("exists"):
+        return StoreSection(part, heading, rows=rows, **facts)
+    return StoreSection(part, heading, missing=missing(), **facts)
 
 
 def _key_ttl_size(part: str, entry: dict, key: str, size_remark: str = "") -> list[StoreRow]:
@@ -67,7 +78,9 @@ def _key_ttl_size(part: str, entry: dict, key: str, size_remark: str = "") -> li
 
 
 def _database(row: dict) -> StoreSection:
-    expired = _("(expired: ignored when loading, kept until clearsessions)")
+    expired = (
+        _("(expired: ignored when loading, kept until clearsessions)") if row.get("expired") else ""
+    )
     rows = [
         StoreRow("session_key", row.get("session_key"), "long"),
         StoreRow("session_data", row.get("session_data"), "long", "database.session_data"),
@@ -76,7 +89,7 @@ def _database(row: dict) -> StoreSection:
             "expire_date",
             row.get("expire_date"),
             change="database.expire_date",
-            warning=expired if row.get("expired") else "",
+            warning=expired,
         ),
     ]
     return _section(
@@ -84,7 +97,7 @@ def _database(row: dict) -> StoreSection:
         _("Database row in %(table)s") % {"table": row.get("table", "")},
         row,
         rows,
-        missing=_("No row with this key."),
+        missing=lambda: _("No row with this key."),
         missing_change="database.exists",
     )
 
@@ -102,7 +115,7 @@ def _file(entry: dict) -> StoreSection:
         _("File"),
         entry,
         rows,
-        missing=_("No file at %(path)s.") % {"path": entry.get("path", "")},
+        missing=lambda: _("No file at %(path)s.") % {"path": entry.get("path", "")},
     )
 
 
@@ -116,10 +129,10 @@ def _cache(entry: dict) -> StoreSection:
         _("Redis key"),
         entry,
         rows,
-        unreachable=_(
+        unreachable=lambda: _(
             "Redis is not reachable: nothing can be read from the cache until it is back."
         ),
-        missing=_("No Redis key %(key)s.") % {"key": entry.get("redis_key", "")},
+        missing=lambda: _("No Redis key %(key)s.") % {"key": entry.get("redis_key", "")},
     )
 
 
@@ -139,18 +152,20 @@ def _memcached(entry: dict) -> StoreSection:
         size,
         StoreRow(_("value"), entry.get("decoded"), "json", "memcached.decoded"),
     ]
-    unreachable = _(
-        "memcached is not reachable at %(location)s: nothing can be read from this cache "
-        "until it runs."
-    ) % {"location": entry.get("location", "")}
     return _section(
         "memcached",
         _("memcached item"),
         entry,
         rows,
-        unreachable=unreachable,
+        unreachable=lambda: (
+            _(
+                "memcached is not reachable at %(location)s: nothing can be read from this cache "
+                "until it runs."
+            )
+            % {"location": entry.get("location", "")}
+        ),
         down_testid="store-memcached-down",
-        missing=_("No memcached item %(key)s.") % {"key": entry.get("key", "")},
+        missing=lambda: _("No memcached item %(key)s.") % {"key": entry.get("key", "")},
     )
 
 
@@ -166,8 +181,10 @@ def _redis_json(entry: dict) -> StoreSection:
         entry,
         rows,
         testid="store-redis-json",
-        unreachable=_("Redis is not reachable: nothing can be read from it until it is back."),
-        missing=_("No Redis key %(key)s.") % {"key": entry.get("redis_key", "")},
+        unreachable=lambda: _(
+            "Redis is not reachable: nothing can be read from it until it is back."
+        ),
+        missing=lambda: _("No Redis key %(key)s.") % {"key": entry.get("redis_key", "")},
     )
 
 
