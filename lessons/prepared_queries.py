@@ -19,16 +19,19 @@ prefetch_related, rows of a related manager, values().
 PreparedRows does the same for a values_list() queryset: tuples, each column
 converted as Django converts it, except the columns named `raw`, which stay as
 the database gave them until `convert()` is asked (a JSON column nobody reads
-need not be decoded).
+need not be decoded). PreparedInsert does it for the INSERT of a new instance
+(the lab's exchange, recorded on every lab request).
 """
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, router, transaction
 from django.db.models import Model, QuerySet
 from django.db.models.query import ModelIterable, ValuesListIterable, get_related_populators
+from django.db.models.signals import post_save, pre_save
+from django.db.models.sql import InsertQuery
 
 # A column's converters as the compiler's get_converters() finds them: its position in the
 # row, the functions, and the expression they are given.
@@ -233,3 +236,89 @@ class PreparedRows(_Prepared):
                 if position in raw_positions
             },
         )
+
+
+@dataclass(frozen=True)
+class _Insert:
+    compiler: Any
+    sql: str
+    fields: list
+    returning_params: tuple
+    # The returned primary key's converters, as the compiler's execute_sql() applies them.
+    converters: dict
+
+
+class PreparedInsert:
+    """`insert(instance)` saves a new `model` instance as its `save()` would, with the SQL of
+    the INSERT built once per database alias.
+
+    Each field's value is what Django's insert compiler makes of it (`pre_save()`, so
+    `auto_now_add` too, then `get_db_prep_save()`), in the same SQL; the new primary key
+    comes back from `RETURNING` and goes through the same converters, and the instance is
+    left as `save()` leaves it. Only where that is all `save()` would do: a model without
+    parents, whose only column the database fills in is its primary key, with nothing
+    listening to its `pre_save` or `post_save`, on a database that returns columns from an
+    INSERT, and values that are not expressions. Anything else is saved by `save()`.
+    """
+
+    def __init__(self, model: type[Model]):
+        self._model = model
+        self._compiled: dict[str, _Insert] = {}
+
+    def __call__(self, instance: Model) -> Model:
+        if type(instance) is not self._model or not instance._state.adding or instance.pk:
+            raise ValueError(f"only a new {self._model.__name__} without a key is inserted")
+        alias = router.db_for_write(self._model, instance=instance)
+        connection = connections[alias]
+        if not self._plain(connection):
+            instance.save(using=alias, force_insert=True)
+            return instance
+        compiled = self._compiled.get(alias) or self._compile(instance, alias)
+        instance._prepare_related_fields_for_save(operation_name="save")
+        values = [
+            field.get_db_prep_save(field.pre_save(instance, True), connection)
+            for field in compiled.fields
+        ]
+        if any(hasattr(value, "resolve_expression") for value in values):
+            instance.save(using=alias, force_insert=True)
+            return instance
+        with transaction.mark_for_rollback_on_error(alias), connection.cursor() as cursor:
+            cursor.execute(compiled.sql, (*values, *compiled.returning_params))
+            rows = [connection.ops.fetch_returned_insert_columns(cursor, compiled.returning_params)]
+        if compiled.converters:
+            rows = compiled.compiler.apply_converters(rows, compiled.converters)
+        (instance.pk,) = next(iter(rows))
+        instance._state.adding = False
+        instance._state.db = alias
+        return instance
+
+    def _plain(self, connection) -> bool:
+        meta = self._model._meta
+        return (
+            not meta.parents
+            and meta.db_returning_fields == [meta.pk]
+            and connection.features.can_return_columns_from_insert
+            and not pre_save.has_listeners(self._model)
+            and not post_save.has_listeners(self._model)
+        )
+
+    def _compile(self, instance: Model, alias: str) -> _Insert:
+        meta = self._model._meta
+        # The fields Model._save_table() inserts for an instance without a primary key.
+        fields = [
+            f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field
+        ]
+        query = InsertQuery(self._model)
+        query.insert_values(fields, [instance])
+        compiler = query.get_compiler(using=alias)
+        compiler.returning_fields = meta.db_returning_fields
+        ((sql, params),) = compiler.as_sql()
+        returning_params = tuple(compiler.returning_params)
+        if len(params) != len(fields) + len(returning_params):
+            raise ValueError(f"the INSERT of {meta.label} does not take one value per field")
+        columns = [field.get_col(meta.db_table) for field in compiler.returning_fields]
+        compiled = _Insert(
+            compiler, sql, fields, returning_params, compiler.get_converters(columns)
+        )
+        self._compiled[alias] = compiled
+        return compiled

@@ -12,6 +12,7 @@ from lessons.lab.cookies import BROWSER_COOKIE_LIMIT, SetCookie, parse_set_cooki
 from lessons.lab.limits import for_record, safe_text
 from lessons.lab.observe import Observation
 from lessons.models import LabConfig, LabExchange, LabSessionKey, Learner
+from lessons.prepared_queries import PreparedInsert
 
 # A Set-Cookie kept in the timeline: long enough to show it was over the
 # browser's 4096-byte limit, short enough that a huge one costs nothing.
@@ -21,6 +22,8 @@ RECORDED_HEADER_CHARS = 8_192
 # A trim costs about half a lab request (Django's delete collects the observations
 # too); checks read the few more (exercises/evidence.py).
 TRIM_EVERY = 25
+# Every lab request records one: the INSERT's SQL is built once.
+INSERT_EXCHANGE = PreparedInsert(LabExchange)
 
 
 def record(
@@ -52,7 +55,7 @@ def record(
     request = observation.request
     outcome = observation.outcome
     recorded_cookies = [recorded_set_cookie(cookie) for cookie in observation.set_cookies]
-    exchange = LabExchange.objects.create(
+    exchange = LabExchange(
         learner=learner,
         browser=browser,
         number=number,
@@ -80,6 +83,7 @@ def record(
         notes=for_record(notes),
         store=for_record(observation.store),
     )
+    INSERT_EXCHANGE(exchange)
     # The panels draw this exchange from what was just parsed, not from the saved text.
     exchange.parsed_set_cookies = recorded_cookies
     # Counted per learner, so nobody keeps more than LAB_TIMELINE_LENGTH + TRIM_EVERY.

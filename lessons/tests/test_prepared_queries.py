@@ -7,12 +7,13 @@ import pytest
 from asgiref.sync import async_to_sync
 from django.db import connection
 from django.db.models import Count
+from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lessons.learners import RecentExchange, recent_exchanges
 from lessons.models import LabConfig, LabExchange, LabPreset, Learner, SiteSession
-from lessons.prepared_queries import PreparedQuery, PreparedRows
+from lessons.prepared_queries import PreparedInsert, PreparedQuery, PreparedRows
 from lessons.session_engines.site_sessions import SITE_SESSION_ROW, SessionStore
 from lessons.tests.lab_helpers import recorded_exchange
 
@@ -190,3 +191,68 @@ def test_an_async_load_brings_the_learner_too(monkeypatch):
 
 def test_a_store_without_a_key_loads_nothing():
     assert SessionStore().load() == {}
+
+
+def an_exchange(learner: Learner, **fields) -> LabExchange:
+    return LabExchange(
+        learner=learner,
+        action="set",
+        python="request.session['cart'] = ['apple']",
+        path="/lab/run/",
+        status_code=200,
+        settings_snapshot={"SESSION_COOKIE_AGE": 1209600, "_https": False},
+        set_cookie_headers=["sessionid=abc; HttpOnly; Path=/"],
+        store={"database": {"session_key": "abc", "decoded": {"cart": ["apple", "ü\u2400"]}}},
+        result={"value": None},
+        notes=[{"code": "new_session"}],
+        **fields,
+    )
+
+
+def test_a_prepared_insert_saves_the_row_save_would():
+    learner = Learner.objects.create()
+    insert = PreparedInsert(LabExchange)
+    before = timezone.now()
+
+    inserted = insert(an_exchange(learner, number=7))
+    saved = an_exchange(learner, number=7)
+    saved.save()
+
+    assert inserted.pk is not None and inserted.pk != saved.pk
+    assert not inserted._state.adding and inserted._state.db == "default"
+    stored, expected = LabExchange.objects.get(pk=inserted.pk), LabExchange.objects.get(pk=saved.pk)
+    different = {"id", "created_at"}
+    assert {k: v for k, v in fields_of(stored).items() if k not in different} == {
+        k: v for k, v in fields_of(expected).items() if k not in different
+    }
+    # auto_now_add, as save() fills it in, and the instance holds what was stored.
+    assert before <= stored.created_at <= timezone.now()
+    assert fields_of(inserted) == fields_of(stored)
+    # The SQL was built once: a second insert runs the same one.
+    with CaptureQueriesContext(connection) as queries:
+        insert(an_exchange(learner, number=8))
+    assert [query["sql"].split(" VALUES")[0] for query in queries] == [
+        insert._compiled["default"].sql.split(" VALUES")[0]
+    ]
+    assert LabExchange.objects.filter(learner=learner).count() == 3
+
+
+def test_a_prepared_insert_leaves_to_save_what_it_does_not_do():
+    learner = Learner.objects.create()
+    heard = []
+
+    def listener(sender, instance, created, **kwargs):
+        heard.append((instance.pk, created))
+
+    post_save.connect(listener, sender=LabExchange)
+    try:
+        exchange = PreparedInsert(LabExchange)(an_exchange(learner))
+    finally:
+        post_save.disconnect(listener, sender=LabExchange)
+    # Saved by save(), so whoever listens hears of it.
+    assert heard == [(exchange.pk, True)]
+
+    with pytest.raises(ValueError, match="only a new LabExchange without a key"):
+        PreparedInsert(LabExchange)(exchange)
+    with pytest.raises(ValueError, match="only a new LabExchange"):
+        PreparedInsert(LabExchange)(learner)
