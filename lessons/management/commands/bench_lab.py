@@ -3,10 +3,13 @@
 What is measured
 ----------------
 For each engine, three handlers run in turn in this one process (their order
-rotating from one round to the next, so that noise falls on all of them), each
+rotating from one round to the next, so that noise falls on all three), each
 request carrying the cookies of the same handler's previous response, as a
-browser would; on every engine but db, bare Django on the db engine runs in the
-same rounds as a fourth:
+browser would. An engine's rounds come in blocks of 20 (and one more, not
+counted, after another engine's block), and the engines' blocks take turns
+until each handler has its samples: within a block an engine's code stays as
+warm as a server's that answers one kind of request, and a machine that slows
+down for a while, as shared machines do, slows every engine alike:
 
 bare
     Django's SessionMiddleware around a plain view that does the session
@@ -27,10 +30,9 @@ whole lab request (the target: at most 3.0 x bare Django's db-engine median)
     timeline entry. Everything here beyond the session handling is the teaching
     (timeline, store panel, HTML), not session work. Its last column divides
     its median by bare Django's on the db engine, whatever the engine: what a
-    plain Django page with a database session costs. That median is measured
-    in the same rounds as the engine's own handlers (on db it is the bare
-    side), so a machine that slows down for a while, as shared machines do,
-    slows both sides of the ratio alike.
+    plain Django page with a database session costs, measured in db's blocks
+    (which run even when db is not in the table), taking turns with the
+    engine's own.
 
 A sample is the time of the handler call alone (time.perf_counter_ns);
 building the request is not timed, and warm-up requests are not counted.
@@ -75,7 +77,7 @@ from lessons.lab.bench import (
     REQUEST_TARGET_RATIO,
     TARGET_RATIO,
     EngineResult,
-    measure_engine,
+    measure_engines,
 )
 from lessons.lab.store import CACHE_KEY_PREFIXES, REDIS_ERRORS
 from lessons.management.tables import markdown_table, text_table
@@ -90,14 +92,14 @@ ALIGNMENTS = "lrrrrrcrrrrr"
 
 class Command(BaseCommand):
     help = (
-        "Measure, per session engine, in this process and in turn: bare Django (SessionMiddleware "
-        "around a view doing the session operation under override_settings), the lab's session "
+        "Measure, per session engine, in this process, in blocks that take turns: bare Django "
+        "(SessionMiddleware around a view doing the session operation under override_settings), "
+        "the lab's session "
         "handling of the same operation (the learner's settings for this request only, the same "
         "middleware and operation), and the whole lab request (the lab_action view with the "
         "timeline recorded and the panels rendered). Prints median and p95 in ms and the ratios "
         f"to bare; the targets are lab session handling at most {TARGET_RATIO:.2f} x bare, "
-        f"and the whole request at most {REQUEST_TARGET_RATIO:.1f} x bare Django's db median, "
-        "measured in the same rounds. "
+        f"and the whole request at most {REQUEST_TARGET_RATIO:.1f} x bare Django's db median. "
         "Leaves nothing behind: database work is rolled back, files go to a temporary "
         "directory, and Redis is a private redis-server unless --redis-url is given. Exits 0 "
         "whatever the numbers: it is a report, not a test."
@@ -198,20 +200,14 @@ class Command(BaseCommand):
             stack.enter_context(override_settings(**overrides))
 
             profiler = cProfile.Profile() if options["profile"] > 0 else None
-            results = []
             written_keys: dict[str, set[str]] = {}
             try:
                 with transaction.atomic():
                     try:
-                        for engine_name in engines:
-                            self.progress(f"measuring {engine_name} ...")
-                            keys: set[str] = set()
-                            written_keys[engine_name] = keys
-                            results.append(
-                                measure_engine(
-                                    engine_name, action_name, iterations, warmup, keys, profiler
-                                )
-                            )
+                        self.progress(f"measuring {', '.join(engines)} ...")
+                        results = measure_engines(
+                            engines, action_name, iterations, warmup, written_keys, profiler
+                        )
                     finally:
                         transaction.set_rollback(True)
             finally:
@@ -294,8 +290,8 @@ class Command(BaseCommand):
     ) -> list[str]:
         return [
             f"bench_lab: action {action_name!r}, {iterations} measured requests per handler and "
-            f"engine after {warmup} warm-up requests, the handlers in rotating order (with bare "
-            "Django on the db engine as a fourth on the other engines).",
+            f"engine after {warmup} warm-up requests; each engine's handlers in rotating order, "
+            "in blocks of rounds that take turns with the other engines'.",
             "bare = Django's SessionMiddleware around a view doing the operation, under "
             "override_settings.",
             "lab session = the same middleware and operation with the learner's settings for "
