@@ -34,8 +34,8 @@ TARGET_RATIO = 1.30
 REQUEST_TARGET_RATIO = 3.0
 DEFAULT_ITERATIONS = 200
 DEFAULT_WARMUP = 40  # more than LAB_TIMELINE_LENGTH: measured requests also trim the timeline
-# Counted rounds of one engine before the next engine's turn (about a second of them).
-BLOCK_ROUNDS = 20
+# Counted rounds of one engine before the next engine's turn (a fraction of a second).
+BLOCK_ROUNDS = 5
 BENCH_HOST = "localhost"
 LAB_PATH = LAB_REQUEST_PATHS[0]
 BARE_PATH = "/bare/"
@@ -301,9 +301,9 @@ def measure_engines(
     Within a block an engine's handlers run in turn (their order rotating from round to
     round), so its code stays as warm as a server's that answers one kind of request; a
     block's first round follows another engine's block, and is not counted. The blocks
-    take turns every second or so, so a machine that slows down for a while, as shared
-    machines do, slows every engine's numbers alike, bare Django on db's included: it is
-    measured in db's blocks (db's blocks run even when db is not in the table).
+    take turns several times a second, so a machine that slows down for a while, as
+    shared machines do, slows every engine's numbers alike, bare Django on db's
+    included: it is measured in db's blocks (which run even when db is not in the table).
     """
     shown = [engine_sides(name, action_name, profiler) for name in engine_names]
     engines = list(shown)

@@ -8,6 +8,7 @@ the lab's cuts of long values ("…[+13000 B]") are said in the reader's languag
 import json
 import unicodedata
 from collections.abc import Iterable
+from functools import lru_cache
 from html import escape as html_escape
 from typing import Any
 
@@ -16,8 +17,7 @@ from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
-from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 from lessons.lab.limits import CUT_NOTE
 
@@ -31,6 +31,20 @@ ATTRIBUTE_LABELS = {
     "httponly": "HttpOnly",
     "samesite": "SameSite",
 }
+
+
+@lru_cache(maxsize=2048)
+def _translated_in(language: str | None, message: str) -> str:
+    return gettext(message)  # `language` is the active one: the caller just asked
+
+
+def translated(message: str) -> str:
+    """gettext(), remembered per language: every lab request's cards print the same few
+    dozen messages, and the catalogues do not change while the site runs."""
+    return _translated_in(get_language(), message)
+
+
+_ = translated
 
 
 def _cut_in_words(match) -> str:

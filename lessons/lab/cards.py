@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Any
 
 from django.template.defaultfilters import stringformat, striptags
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
 from lessons.lab.card_text import (
     as_json,
@@ -29,6 +28,9 @@ from lessons.lab.card_text import (
     readable_cuts,
     shown,
     words,
+)
+from lessons.lab.card_text import (
+    translated as _,
 )
 from lessons.lab.cookie_card import cookie_headers, cookie_set
 from lessons.lab.store_card import store_card_of

@@ -9,7 +9,6 @@ Every lab request redraws them: see cards.py for why they are not a template.
 from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
 from lessons.lab.card_text import (
     ATTRIBUTE_LABELS,
@@ -21,6 +20,9 @@ from lessons.lab.card_text import (
     was_code,
     was_note,
     words,
+)
+from lessons.lab.card_text import (
+    translated as _,
 )
 
 CHECK = mark_safe('<span aria-hidden="true">✓</span>')

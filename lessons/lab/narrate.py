@@ -7,11 +7,11 @@ cases, so it stays true for any engine, action or outcome.
 
 from typing import Any
 
-from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from lessons.engines import engine_name_of
 from lessons.lab.actions import ACTIONS
+from lessons.lab.card_text import translated as _
 from lessons.lab.cookies import cookie_pairs
 from lessons.lab.store import RECORD_PARTS
 

@@ -351,6 +351,8 @@ def dropped_from_view(timeline: list[TimelineExchange], saves: list[dict]) -> li
     dropped = []
     if len(earlier) >= TIMELINE_SHOWN:
         dropped.append(f"timeline-exchange-{earlier[TIMELINE_SHOWN - 1].id}")
+    if not saves:
+        return dropped
 
     def save_ids(shown: list[TimelineExchange], cut: bool) -> set[str]:
         oldest = shown[-1].created_at.isoformat() if shown else None

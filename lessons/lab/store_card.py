@@ -8,7 +8,6 @@ Every lab request redraws it: see cards.py for why it is not a template.
 from collections.abc import Sequence
 
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import gettext as _
 
 from lessons.lab.card_text import (
     as_json,
@@ -21,6 +20,9 @@ from lessons.lab.card_text import (
     shown,
     was_code,
     words,
+)
+from lessons.lab.card_text import (
+    translated as _,
 )
 from lessons.lab.notes import signed_cookie_problem
 from lessons.lab.store_view import StoreRow, StoreSection, login_keys, store_sections

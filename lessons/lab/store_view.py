@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-from django.utils.translation import gettext as _
 
+from lessons.lab.card_text import translated as _
 from lessons.lab.store import RECORD_PARTS
 
 

@@ -5,7 +5,7 @@ What is measured
 For each engine, three handlers run in turn in this one process (their order
 rotating from one round to the next, so that noise falls on all three), each
 request carrying the cookies of the same handler's previous response, as a
-browser would. An engine's rounds come in blocks of 20 (and one more, not
+browser would. An engine's rounds come in blocks of 5 (and one more, not
 counted, after another engine's block), and the engines' blocks take turns
 until each handler has its samples: within a block an engine's code stays as
 warm as a server's that answers one kind of request, and a machine that slows
