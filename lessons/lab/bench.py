@@ -36,6 +36,9 @@ DEFAULT_ITERATIONS = 200
 DEFAULT_WARMUP = 40  # more than LAB_TIMELINE_LENGTH: measured requests also trim the timeline
 # Counted rounds of one engine before the next engine's turn (a fraction of a second).
 BLOCK_ROUNDS = 5
+# What the engines' learners may have of their own: every other setting the bare
+# handlers share.
+BARE_OWN_SETTINGS = ("SESSION_ENGINE", "SESSION_FILE_PATH")
 BENCH_HOST = "localhost"
 LAB_PATH = LAB_REQUEST_PATHS[0]
 BARE_PATH = "/bare/"
@@ -215,7 +218,6 @@ def engine_sides(
             HTTP_COOKIE=jar.header(),
         )
 
-    # The learner's site session, as the site's SessionMiddleware leaves it.
     # The learner's site session, saved; each lab request gets it as the site's
     # SessionMiddleware leaves it: named by its key, read when the view first asks.
     site_engine = import_module(settings.SESSION_ENGINE)
@@ -295,42 +297,29 @@ def measure_engines(
     written_keys: dict[str, set[str]],
     profiler: cProfile.Profile | None = None,
 ) -> list[EngineResult]:
-    """Each engine's three handlers in rounds of their own, as before, but in short blocks
-    that take turns, engine after engine, until every handler has `iterations` samples.
-
-    Within a block an engine's handlers run in turn (their order rotating from round to
-    round), so its code stays as warm as a server's that answers one kind of request; a
-    block's first round follows another engine's block, and is not counted. The blocks
-    take turns several times a second, so a machine that slows down for a while, as
-    shared machines do, slows every engine's numbers alike, bare Django on db's
-    included: it is measured in db's blocks (which run even when db is not in the table).
-    """
+    """Each engine's three handlers in rounds of their own (as warm as a server answering
+    one kind of request), in blocks of BLOCK_ROUNDS that take turns until every handler has
+    `iterations` samples; a block's first round, after another engine's, is not counted.
+    A machine that slows down for a while slows every engine alike, bare Django on db's
+    blocks included (they run even when db is not in the table)."""
     shown = [engine_sides(name, action_name, profiler) for name in engine_names]
     engines = list(shown)
     if "db" not in engine_names:
         engines.append(engine_sides("db", action_name))
     bare_db = next(engine.bare for engine in engines if engine.engine == "db")
-    # Bare Django runs with these settings throughout, as a project runs with its
-    # settings.py (entering override_settings for each request would empty Django's
-    # settings cache and slow the bare side down). The learners' settings differ in
-    # SESSION_ENGINE, which each bare handler took when it was built, and in their own
-    # file directories; the bare file handler writes into the lab's directory for all. The
-    # lab's handlers are unaffected: their per-request settings take precedence.
+    # Bare Django runs with these settings throughout, as a project with its settings.py
+    # (override_settings per request would empty Django's settings cache). They differ
+    # between engines in SESSION_ENGINE, which each bare handler took when built, and the
+    # learner's file directory; the lab's handlers use their own per request.
     shared = {
         **engines[0].session_settings,
         "SESSION_FILE_PATH": str(settings.LAB_SESSION_FILE_PATH),
     }
     ensure_file_store(shared["SESSION_FILE_PATH"])
     for engine in engines:
-        differing = sorted(
-            name
-            for name, value in engine.session_settings.items()
-            if name not in ("SESSION_ENGINE", "SESSION_FILE_PATH") and shared.get(name) != value
-        )
-        if differing:
-            raise CommandError(
-                f"{engine.engine}'s learner settings differ beyond the engine: {differing}."
-            )
+        own = engine.session_settings.items()
+        if any(shared[name] != value for name, value in own if name not in BARE_OWN_SETTINGS):
+            raise CommandError(f"{engine.engine}'s learner settings differ beyond the engine.")
 
     def block(engine: EngineSides, rounds: int, counted: bool) -> None:
         for index in range(rounds):
