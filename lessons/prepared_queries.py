@@ -240,12 +240,10 @@ class PreparedRows(_Prepared):
 
 @dataclass(frozen=True)
 class _Insert:
-    compiler: Any
     sql: str
-    fields: list
     returning_params: tuple
     # The returned primary key's converters, as the compiler's execute_sql() applies them.
-    converters: dict
+    converters: list[Converters]
 
 
 class PreparedInsert:
@@ -253,41 +251,50 @@ class PreparedInsert:
     the INSERT built once per database alias.
 
     Each field's value is what Django's insert compiler makes of it (`pre_save()`, so
-    `auto_now_add` too, then `get_db_prep_save()`), in the same SQL; the new primary key
-    comes back from `RETURNING` and goes through the same converters, and the instance is
-    left as `save()` leaves it. Only where that is all `save()` would do: a model without
-    parents, whose only column the database fills in is its primary key, with nothing
-    listening to its `pre_save` or `post_save`, on a database that returns columns from an
-    INSERT, and values that are not expressions. Anything else is saved by `save()`.
+    `auto_now_add` too, then `get_db_prep_save()`), in the SQL the compiler builds for a
+    blank instance; the new primary key comes back from `RETURNING` and goes through the
+    same converters, and the instance is left as `save()` leaves it. Only where that is
+    all `save()` would do: a model without parents or `order_with_respect_to`, whose only
+    column the database fills in is its primary key, whose fields all take a plain `%s`,
+    with nothing listening to its `pre_save` or `post_save`, on a database that returns
+    columns from an INSERT, and values that are not expressions. Anything else is saved by
+    `save()`.
     """
 
     def __init__(self, model: type[Model]):
         self._model = model
+        meta = model._meta
+        # The fields Model._save_table() inserts for an instance without a primary key.
+        self._fields = [
+            f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field
+        ]
         self._compiled: dict[str, _Insert] = {}
 
     def __call__(self, instance: Model) -> Model:
-        if type(instance) is not self._model or not instance._state.adding or instance.pk:
+        if (
+            type(instance) is not self._model
+            or not instance._state.adding
+            or instance.pk is not None
+        ):
             raise ValueError(f"only a new {self._model.__name__} without a key is inserted")
         alias = router.db_for_write(self._model, instance=instance)
         connection = connections[alias]
-        if not self._plain(connection):
+        values = [field.pre_save(instance, True) for field in self._fields]
+        if not self._plain(connection) or any(
+            hasattr(value, "resolve_expression") for value in values
+        ):
             instance.save(using=alias, force_insert=True)
             return instance
-        compiled = self._compiled.get(alias) or self._compile(instance, alias)
         instance._prepare_related_fields_for_save(operation_name="save")
-        values = [
-            field.get_db_prep_save(field.pre_save(instance, True), connection)
-            for field in compiled.fields
+        compiled = self._compiled.get(alias) or self._compile(alias)
+        params = [
+            field.get_db_prep_save(value, connection)
+            for field, value in zip(self._fields, values, strict=True)
         ]
-        if any(hasattr(value, "resolve_expression") for value in values):
-            instance.save(using=alias, force_insert=True)
-            return instance
         with transaction.mark_for_rollback_on_error(alias), connection.cursor() as cursor:
-            cursor.execute(compiled.sql, (*values, *compiled.returning_params))
-            rows = [connection.ops.fetch_returned_insert_columns(cursor, compiled.returning_params)]
-        if compiled.converters:
-            rows = compiled.compiler.apply_converters(rows, compiled.converters)
-        (instance.pk,) = next(iter(rows))
+            cursor.execute(compiled.sql, (*params, *compiled.returning_params))
+            row = connection.ops.fetch_returned_insert_columns(cursor, compiled.returning_params)
+        ((instance.pk,),) = _converted([row], compiled.converters, connection)
         instance._state.adding = False
         instance._state.db = alias
         return instance
@@ -296,29 +303,29 @@ class PreparedInsert:
         meta = self._model._meta
         return (
             not meta.parents
+            and not meta.order_with_respect_to
             and meta.db_returning_fields == [meta.pk]
+            and not any(hasattr(field, "get_placeholder") for field in self._fields)
             and connection.features.can_return_columns_from_insert
             and not pre_save.has_listeners(self._model)
             and not post_save.has_listeners(self._model)
         )
 
-    def _compile(self, instance: Model, alias: str) -> _Insert:
+    def _compile(self, alias: str) -> _Insert:
         meta = self._model._meta
-        # The fields Model._save_table() inserts for an instance without a primary key.
-        fields = [
-            f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field
-        ]
         query = InsertQuery(self._model)
-        query.insert_values(fields, [instance])
+        query.insert_values(self._fields, [self._model()])
         compiler = query.get_compiler(using=alias)
         compiler.returning_fields = meta.db_returning_fields
         ((sql, params),) = compiler.as_sql()
         returning_params = tuple(compiler.returning_params)
-        if len(params) != len(fields) + len(returning_params):
-            raise ValueError(f"the INSERT of {meta.label} does not take one value per field")
+        placeholders = sql.count("%s")
+        if placeholders != len(params) or len(params) != len(self._fields) + len(returning_params):
+            raise ValueError(f"the INSERT of {meta.label} does not take one %s per field")
         columns = [field.get_col(meta.db_table) for field in compiler.returning_fields]
-        compiled = _Insert(
-            compiler, sql, fields, returning_params, compiler.get_converters(columns)
-        )
-        self._compiled[alias] = compiled
+        converters = [
+            (position, functions, expression)
+            for position, (functions, expression) in compiler.get_converters(columns).items()
+        ]
+        compiled = self._compiled[alias] = _Insert(sql, returning_params, converters)
         return compiled

@@ -1,6 +1,6 @@
 """The benchmark's measuring core: bare Django, the lab's session handling and the whole lab
-request, side by side on one engine (`manage.py bench_lab` runs it and prints the table;
-its docstring says what is measured and why)."""
+request on each engine, the engines taking turns (`manage.py bench_lab` runs it and prints
+the table; its docstring says what is measured and why)."""
 
 import cProfile
 import gc
@@ -20,6 +20,7 @@ from django_htmx.middleware import HtmxDetails
 
 from lessons.engines import ENGINES
 from lessons.lab.actions import ACTIONS, ActionInputError, parse_action_input
+from lessons.lab.bench_results import EngineResult
 from lessons.lab.explain import KEY_CHANGING_ACTIONS
 from lessons.lab.notes import Note
 from lessons.lab.runner import respond_through_session_middleware
@@ -27,11 +28,8 @@ from lessons.lab.store import ensure_file_store
 from lessons.lab.views import LAB_REQUEST_PATHS, lab_action
 from lessons.learners import SESSION_LEARNER_KEY
 from lessons.models import LabConfig, LabExchange, Learner
-from lessons.timing import CookieJar, median_ms, p95_ms, timed
+from lessons.timing import CookieJar, timed
 
-TARGET_RATIO = 1.30
-# The whole lab request's median against bare Django's on the db engine, in the same run.
-REQUEST_TARGET_RATIO = 3.0
 DEFAULT_ITERATIONS = 200
 DEFAULT_WARMUP = 40  # more than LAB_TIMELINE_LENGTH: measured requests also trim the timeline
 # Counted rounds of one engine before the next engine's turn (a fraction of a second).
@@ -104,69 +102,6 @@ class Side:
         self.jar.receive(response)
         if record:
             self.samples_ns.append(elapsed)
-
-
-@dataclass
-class EngineResult:
-    """One engine's samples: bare Django, the lab's session handling, the whole lab request,
-    and bare Django on the db engine (from db's blocks; on db, the bare side)."""
-
-    engine: str
-    bare_ns: list[int]
-    session_ns: list[int]
-    request_ns: list[int]
-    bare_db_ns: list[int]
-
-    @property
-    def ratio(self) -> float:
-        """The target's ratio: the lab's session handling over bare Django's."""
-        return median_ms(self.session_ns) / median_ms(self.bare_ns)
-
-    @property
-    def request_ratio(self) -> float:
-        return median_ms(self.request_ns) / median_ms(self.bare_ns)
-
-    @property
-    def within_target(self) -> bool:
-        return self.ratio <= TARGET_RATIO
-
-    @property
-    def request_ratio_to_db(self) -> float:
-        """The whole lab request's median over bare Django's db-engine median, both measured
-        in blocks that took turns: a machine that slows down for a while slows both alike."""
-        return median_ms(self.request_ns) / median_ms(self.bare_db_ns)
-
-    def cells(self) -> list[str]:
-        return [
-            self.engine,
-            f"{median_ms(self.bare_ns):.3f}",
-            f"{p95_ms(self.bare_ns):.3f}",
-            f"{median_ms(self.session_ns):.3f}",
-            f"{p95_ms(self.session_ns):.3f}",
-            f"{self.ratio:.2f}",
-            "yes" if self.within_target else "NO",
-            f"{median_ms(self.request_ns):.3f}",
-            f"{p95_ms(self.request_ns):.3f}",
-            f"{self.request_ratio:.2f}",
-            f"{median_ms(self.bare_db_ns):.3f}",
-            f"{self.request_ratio_to_db:.2f}",
-        ]
-
-
-COLUMNS = [
-    "engine",
-    "bare median ms",
-    "bare p95 ms",
-    "lab session median ms",
-    "lab session p95 ms",
-    "ratio",
-    f"within target (≤ {TARGET_RATIO:.2f})",
-    "whole lab request median ms",
-    "whole lab request p95 ms",
-    "whole request ratio",
-    "bare db median ms",
-    f"whole request / bare db (≤ {REQUEST_TARGET_RATIO:.1f})",
-]
 
 
 # --- Measuring the engines ----------------------------------------------------

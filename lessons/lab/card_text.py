@@ -12,6 +12,8 @@ from functools import lru_cache
 from html import escape as html_escape
 from typing import Any
 
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.utils.formats import localize
 from django.utils.functional import Promise
 from django.utils.safestring import SafeString
@@ -42,6 +44,13 @@ def translated(message: str) -> str:
     """gettext(), remembered per language: every lab request's cards print the same few
     dozen messages, and the catalogues do not change while the site runs."""
     return _translated_in(get_language(), message)
+
+
+@receiver(setting_changed)
+def _forget_translations(*, setting: str, **kwargs) -> None:
+    # As Django forgets its own catalogues when a test changes these.
+    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
+        _translated_in.cache_clear()
 
 
 _ = translated
@@ -112,9 +121,11 @@ def joined(parts: Iterable[Any], separator: str = "") -> SafeString:
 def cut(text: Any, length: int) -> str:
     """The template filter truncatechars (str() of any value, not localized)."""
     text = str(text)
-    if length > 0 and len(text) <= length:
-        # What Truncator gives when nothing can be cut, without its look at every character.
-        return unicodedata.normalize("NFC", text)
+    if length > 0:
+        normalized = unicodedata.normalize("NFC", text)  # what Truncator counts
+        if len(normalized) <= length:
+            # What Truncator gives when nothing can be cut, without its look at every character.
+            return normalized
     return Truncator(text).chars(length)
 
 

@@ -29,9 +29,7 @@ from lessons.lab.card_text import (
     shown,
     words,
 )
-from lessons.lab.card_text import (
-    translated as _,
-)
+from lessons.lab.card_text import translated as _
 from lessons.lab.cookie_card import cookie_headers, cookie_set
 from lessons.lab.store_card import store_card_of
 from lessons.markdown_rendering import markdown_inline

@@ -21,9 +21,7 @@ from lessons.lab.card_text import (
     was_note,
     words,
 )
-from lessons.lab.card_text import (
-    translated as _,
-)
+from lessons.lab.card_text import translated as _
 
 CHECK = mark_safe('<span aria-hidden="true">✓</span>')
 

@@ -21,9 +21,7 @@ from lessons.lab.card_text import (
     was_code,
     words,
 )
-from lessons.lab.card_text import (
-    translated as _,
-)
+from lessons.lab.card_text import translated as _
 from lessons.lab.notes import signed_cookie_problem
 from lessons.lab.store_view import StoreRow, StoreSection, login_keys, store_sections
 

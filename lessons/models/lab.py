@@ -135,13 +135,16 @@ class LabExchange(models.Model):
         A = "a", _("Your browser")
         B = "b", _("Browser B")
 
-    learner = models.ForeignKey(Learner, on_delete=models.CASCADE, related_name="lab_exchanges")
+    # Indexed as the first column of labexchange_latest (below), not on its own.
+    learner = models.ForeignKey(
+        Learner, on_delete=models.CASCADE, related_name="lab_exchanges", db_index=False
+    )
     # Which browser sent it: the learner's own, or Browser B, simulated by the server.
     browser = models.CharField(max_length=1, choices=Browser, default=Browser.A)
     # The request's place in the learner's timeline, counted from 1 since it was last
     # cleared; it stays with the request when older ones are trimmed.
     number = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
     action = models.CharField(max_length=40)
     # What the learner gave the action ({"key": "cart", "value": [...]}), as parsed.
     inputs = models.JSONField(default=dict, blank=True)

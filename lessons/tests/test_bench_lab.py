@@ -217,3 +217,45 @@ def test_a_redis_url_nobody_answers_at_is_refused():
         CommandError, match=r"No Redis answers at --redis-url redis://127\.0\.0\.1:1/0"
     ):
         bench("--engines", "cache", "--redis-url", "redis://127.0.0.1:1/0")
+
+
+@pytest.mark.django_db
+def test_engines_take_turns_in_blocks_until_every_handler_has_its_samples(
+    monkeypatch, settings, tmp_path
+):
+    from lessons.lab import bench
+
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, bench.BENCH_HOST]
+    settings.LAB_SESSION_FILE_PATH = tmp_path
+    made, calls = [], []
+    engine_sides = bench.engine_sides
+
+    def remembered(*args, **kwargs):
+        made.append(engine_sides(*args, **kwargs))
+        return made[-1]
+
+    request_once = bench.Side.request_once
+
+    def logged(side, *args, **kwargs):
+        calls.append(side)
+        return request_once(side, *args, **kwargs)
+
+    monkeypatch.setattr(bench, "engine_sides", remembered)
+    monkeypatch.setattr(bench.Side, "request_once", logged)
+
+    results = bench.measure_engines(["signed_cookies", "file"], "set", 12, 1, {})
+
+    for result in results:
+        counts = {len(result.bare_ns), len(result.session_ns), len(result.request_ns)}
+        assert counts == {12}
+    # db's blocks ran too, for the denominator, without a row of their own.
+    assert [result.engine for result in results] == ["signed_cookies", "file"]
+    assert [engine.engine for engine in made] == ["signed_cookies", "file", "db"]
+    assert len(results[0].bare_db_ns) == 12
+    owner = {id(side): engine.engine for engine in made for side in engine.sides}
+    turns = [owner[id(side)] for side in calls]
+    runs = [name for index, name in enumerate(turns) if index == 0 or turns[index - 1] != name]
+    # One warm-up block each, then blocks of 5 counted rounds (and one not counted) that
+    # take turns: 12 samples are 5 + 5 + 2.
+    assert runs == ["signed_cookies", "file", "db"] * 4
+    assert turns.count("file") == 3 * (1 + 6 + 6 + 3)

@@ -6,7 +6,8 @@ import datetime
 import pytest
 from asgiref.sync import async_to_sync
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, Value
+from django.db.models.functions import Upper
 from django.db.models.signals import post_save
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -195,17 +196,19 @@ def test_a_store_without_a_key_loads_nothing():
 
 def an_exchange(learner: Learner, **fields) -> LabExchange:
     return LabExchange(
-        learner=learner,
-        action="set",
-        python="request.session['cart'] = ['apple']",
-        path="/lab/run/",
-        status_code=200,
-        settings_snapshot={"SESSION_COOKIE_AGE": 1209600, "_https": False},
-        set_cookie_headers=["sessionid=abc; HttpOnly; Path=/"],
-        store={"database": {"session_key": "abc", "decoded": {"cart": ["apple", "ü\u2400"]}}},
-        result={"value": None},
-        notes=[{"code": "new_session"}],
-        **fields,
+        **{
+            "learner": learner,
+            "action": "set",
+            "python": "request.session['cart'] = ['apple']",
+            "path": "/lab/run/",
+            "status_code": 200,
+            "settings_snapshot": {"SESSION_COOKIE_AGE": 1209600, "_https": False},
+            "set_cookie_headers": ["sessionid=abc; HttpOnly; Path=/"],
+            "store": {"database": {"session_key": "abc", "decoded": {"cart": ["ü\u2400"]}}},
+            "result": {"value": None},
+            "notes": [{"code": "new_session"}],
+            **fields,
+        }
     )
 
 
@@ -229,12 +232,26 @@ def test_a_prepared_insert_saves_the_row_save_would():
     assert before <= stored.created_at <= timezone.now()
     assert fields_of(inserted) == fields_of(stored)
     # The SQL was built once: a second insert runs the same one.
+    compiled = insert._compiled["default"]
     with CaptureQueriesContext(connection) as queries:
         insert(an_exchange(learner, number=8))
+    assert insert._compiled["default"] is compiled
     assert [query["sql"].split(" VALUES")[0] for query in queries] == [
-        insert._compiled["default"].sql.split(" VALUES")[0]
+        compiled.sql.split(" VALUES")[0]
     ]
     assert LabExchange.objects.filter(learner=learner).count() == 3
+
+
+def test_an_expression_is_left_to_save_and_changes_no_later_insert():
+    learner = Learner.objects.create()
+    insert = PreparedInsert(LabExchange)
+
+    first = insert(an_exchange(learner, number=1, action=Upper(Value("set"))))
+    second = insert(an_exchange(learner, number=2, action="lower-case"))
+
+    stored = dict(LabExchange.objects.filter(learner=learner).values_list("number", "action"))
+    assert stored == {1: "SET", 2: "lower-case"}
+    assert first.pk != second.pk
 
 
 def test_a_prepared_insert_leaves_to_save_what_it_does_not_do():

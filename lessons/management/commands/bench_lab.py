@@ -71,14 +71,11 @@ from lessons.engines import ENGINES
 from lessons.lab.bench import (
     BENCH_ACTIONS,
     BENCH_HOST,
-    COLUMNS,
     DEFAULT_ITERATIONS,
     DEFAULT_WARMUP,
-    REQUEST_TARGET_RATIO,
-    TARGET_RATIO,
-    EngineResult,
     measure_engines,
 )
+from lessons.lab.bench_results import COLUMNS, REQUEST_TARGET_RATIO, TARGET_RATIO, EngineResult
 from lessons.lab.store import CACHE_KEY_PREFIXES, REDIS_ERRORS
 from lessons.management.tables import markdown_table, text_table
 from lessons.models import Learner
