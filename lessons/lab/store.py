@@ -143,8 +143,7 @@ def cache_entry(
     if alias == "memcached":
         return memcached_entry(engine_name, session_key)
     cache = caches[alias]
-    django_key = CACHE_KEY_PREFIXES[engine_name] + session_key
-    redis_key = cache.make_key(django_key)
+    django_key, redis_key = cache_keys(alias, engine_name, session_key)
     if seen is not None and seen.complete and redis_key in seen.written:
         raw, ttl = seen.written[redis_key]
         # Redis's TTL right after SET ... EX n is n; without EX there is none (-1).
@@ -167,12 +166,19 @@ def cache_entry(
     }
 
 
+def cache_keys(alias: str, engine_name: str, session_key: str) -> tuple[str, str]:
+    """The key Django's cache engines give the cache for a session, and the key the cache
+    server holds it under (with the cache's prefix and version)."""
+    django_key = CACHE_KEY_PREFIXES[engine_name] + session_key
+    return django_key, caches[alias].make_key(django_key)
+
+
 def found_in_redis(engine_name: str, session_key: str | None, seen: Seen) -> bool | None:
     """For cached_db on the "redis" cache: did Django find the session in the cache when it
     loaded it? What its own GET found (`seen`); None if it did not ask."""
     if engine_name != "cached_db" or not session_key or not is_session_key(session_key):
         return None
-    redis_key = caches["redis"].make_key(CACHE_KEY_PREFIXES["cached_db"] + session_key)
+    _django_key, redis_key = cache_keys("redis", "cached_db", session_key)
     if redis_key not in seen.first_read:
         return None
     return seen.first_read[redis_key] is not None
@@ -195,8 +201,7 @@ def memcached_entry(engine_name: str, session_key: str) -> dict[str, Any]:
     get/set protocol has no way to ask for it.
     """
     cache = caches["memcached"]
-    django_key = CACHE_KEY_PREFIXES[engine_name] + session_key
-    key = cache.make_key(django_key)
+    django_key, key = cache_keys("memcached", engine_name, session_key)
     entry: dict[str, Any] = {"key": key, "alias": "memcached", "location": cache._servers[0]}
     try:
         cache.validate_key(key)

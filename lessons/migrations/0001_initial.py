@@ -4,36 +4,33 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
-    dependencies = []
+    dependencies = [
+    ]
 
     operations = [
         migrations.CreateModel(
-            name="Lesson",
+            name='Lesson',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("slug", models.SlugField(max_length=80, unique=True, verbose_name="slug")),
-                ("order", models.PositiveSmallIntegerField(db_index=True, verbose_name="order")),
-                ("title", models.CharField(max_length=200, verbose_name="title")),
-                ("title_en", models.CharField(max_length=200, null=True, verbose_name="title")),
-                ("title_uz", models.CharField(max_length=200, null=True, verbose_name="title")),
-                ("summary", models.TextField(verbose_name="summary")),
-                ("summary_en", models.TextField(null=True, verbose_name="summary")),
-                ("summary_uz", models.TextField(null=True, verbose_name="summary")),
-                ("body", models.TextField(verbose_name="body (Markdown)")),
-                ("body_en", models.TextField(null=True, verbose_name="body (Markdown)")),
-                ("body_uz", models.TextField(null=True, verbose_name="body (Markdown)")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('slug', models.SlugField(max_length=80, unique=True, verbose_name='slug')),
+                ('order', models.PositiveSmallIntegerField(db_index=True, verbose_name='order')),
+                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('title_en', models.CharField(max_length=200, null=True, verbose_name='title')),
+                ('title_uz', models.CharField(max_length=200, null=True, verbose_name='title')),
+                ('summary', models.TextField(verbose_name='summary')),
+                ('summary_en', models.TextField(null=True, verbose_name='summary')),
+                ('summary_uz', models.TextField(null=True, verbose_name='summary')),
+                ('body', models.TextField(verbose_name='body (Markdown)')),
+                ('body_en', models.TextField(null=True, verbose_name='body (Markdown)')),
+                ('body_uz', models.TextField(null=True, verbose_name='body (Markdown)')),
             ],
             options={
-                "verbose_name": "lesson",
-                "verbose_name_plural": "lessons",
-                "ordering": ["order", "slug"],
+                'verbose_name': 'lesson',
+                'verbose_name_plural': 'lessons',
+                'ordering': ['order', 'slug'],
             },
         ),
     ]

@@ -6,175 +6,80 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lessons", "0001_initial"),
+        ('lessons', '0001_initial'),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Learner",
+            name='Learner',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "public_id",
-                    models.UUIDField(
-                        default=uuid.uuid4, editable=False, unique=True, verbose_name="public id"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, verbose_name="created")),
-                ("last_seen_at", models.DateTimeField(auto_now=True, verbose_name="last seen")),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('public_id', models.UUIDField(default=uuid.uuid4, editable=False, unique=True, verbose_name='public id')),
+                ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='created')),
+                ('last_seen_at', models.DateTimeField(auto_now=True, verbose_name='last seen')),
             ],
             options={
-                "verbose_name": "learner",
-                "verbose_name_plural": "learners",
+                'verbose_name': 'learner',
+                'verbose_name_plural': 'learners',
             },
         ),
         migrations.CreateModel(
-            name="LabConfig",
+            name='LabConfig',
             fields=[
-                (
-                    "learner",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        primary_key=True,
-                        related_name="lab_config",
-                        serialize=False,
-                        to="lessons.learner",
-                    ),
-                ),
-                (
-                    "engine",
-                    models.CharField(default="db", max_length=20, verbose_name="SESSION_ENGINE"),
-                ),
-                (
-                    "cookie_age",
-                    models.PositiveIntegerField(default=1209600, verbose_name="SESSION_COOKIE_AGE"),
-                ),
-                (
-                    "cookie_name",
-                    models.CharField(
-                        default="sessionid", max_length=100, verbose_name="SESSION_COOKIE_NAME"
-                    ),
-                ),
-                (
-                    "cookie_path",
-                    models.CharField(
-                        default="/", max_length=200, verbose_name="SESSION_COOKIE_PATH"
-                    ),
-                ),
-                (
-                    "cookie_domain",
-                    models.CharField(
-                        blank=True, max_length=200, verbose_name="SESSION_COOKIE_DOMAIN"
-                    ),
-                ),
-                (
-                    "cookie_secure",
-                    models.BooleanField(default=False, verbose_name="SESSION_COOKIE_SECURE"),
-                ),
-                (
-                    "cookie_httponly",
-                    models.BooleanField(default=True, verbose_name="SESSION_COOKIE_HTTPONLY"),
-                ),
-                (
-                    "cookie_samesite",
-                    models.CharField(
-                        blank=True,
-                        choices=[
-                            ("Lax", "Lax"),
-                            ("Strict", "Strict"),
-                            ("None", "None"),
-                            ("", "unset (no attribute)"),
-                        ],
-                        default="Lax",
-                        max_length=6,
-                        verbose_name="SESSION_COOKIE_SAMESITE",
-                    ),
-                ),
-                (
-                    "expire_at_browser_close",
-                    models.BooleanField(
-                        default=False, verbose_name="SESSION_EXPIRE_AT_BROWSER_CLOSE"
-                    ),
-                ),
-                (
-                    "save_every_request",
-                    models.BooleanField(default=False, verbose_name="SESSION_SAVE_EVERY_REQUEST"),
-                ),
-                ("updated_at", models.DateTimeField(auto_now=True)),
+                ('learner', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='lab_config', serialize=False, to='lessons.learner')),
+                ('engine', models.CharField(default='db', max_length=20, verbose_name='SESSION_ENGINE')),
+                ('cookie_age', models.PositiveIntegerField(default=1209600, verbose_name='SESSION_COOKIE_AGE')),
+                ('cookie_name', models.CharField(default='sessionid', max_length=100, verbose_name='SESSION_COOKIE_NAME')),
+                ('cookie_path', models.CharField(default='/', max_length=200, verbose_name='SESSION_COOKIE_PATH')),
+                ('cookie_domain', models.CharField(blank=True, max_length=200, verbose_name='SESSION_COOKIE_DOMAIN')),
+                ('cookie_secure', models.BooleanField(default=False, verbose_name='SESSION_COOKIE_SECURE')),
+                ('cookie_httponly', models.BooleanField(default=True, verbose_name='SESSION_COOKIE_HTTPONLY')),
+                ('cookie_samesite', models.CharField(blank=True, choices=[('Lax', 'Lax'), ('Strict', 'Strict'), ('None', 'None'), ('', 'unset (no attribute)')], default='Lax', max_length=6, verbose_name='SESSION_COOKIE_SAMESITE')),
+                ('expire_at_browser_close', models.BooleanField(default=False, verbose_name='SESSION_EXPIRE_AT_BROWSER_CLOSE')),
+                ('save_every_request', models.BooleanField(default=False, verbose_name='SESSION_SAVE_EVERY_REQUEST')),
+                ('updated_at', models.DateTimeField(auto_now=True)),
             ],
             options={
-                "verbose_name": "lab settings",
-                "verbose_name_plural": "lab settings",
+                'verbose_name': 'lab settings',
+                'verbose_name_plural': 'lab settings',
             },
         ),
         migrations.CreateModel(
-            name="LabExchange",
+            name='LabExchange',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField(auto_now_add=True, db_index=True)),
-                ("action", models.CharField(max_length=40)),
-                ("python", models.TextField()),
-                ("path", models.CharField(max_length=200)),
-                ("status_code", models.PositiveSmallIntegerField()),
-                ("settings_snapshot", models.JSONField()),
-                ("cookie_header", models.TextField(blank=True)),
-                ("set_cookie_headers", models.JSONField(default=list)),
-                ("vary", models.CharField(blank=True, max_length=200)),
-                ("session_key", models.CharField(blank=True, max_length=4096)),
-                ("result", models.JSONField(null=True)),
-                ("notes", models.JSONField(default=list)),
-                ("store", models.JSONField(default=dict)),
-                (
-                    "learner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="lab_exchanges",
-                        to="lessons.learner",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField(auto_now_add=True, db_index=True)),
+                ('action', models.CharField(max_length=40)),
+                ('python', models.TextField()),
+                ('path', models.CharField(max_length=200)),
+                ('status_code', models.PositiveSmallIntegerField()),
+                ('settings_snapshot', models.JSONField()),
+                ('cookie_header', models.TextField(blank=True)),
+                ('set_cookie_headers', models.JSONField(default=list)),
+                ('vary', models.CharField(blank=True, max_length=200)),
+                ('session_key', models.CharField(blank=True, max_length=4096)),
+                ('result', models.JSONField(null=True)),
+                ('notes', models.JSONField(default=list)),
+                ('store', models.JSONField(default=dict)),
+                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lab_exchanges', to='lessons.learner')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.CreateModel(
-            name="LabSessionKey",
+            name='LabSessionKey',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("engine", models.CharField(max_length=20)),
-                ("session_key", models.CharField(max_length=40)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "learner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="lab_session_keys",
-                        to="lessons.learner",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('engine', models.CharField(max_length=20)),
+                ('session_key', models.CharField(max_length=40)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lab_session_keys', to='lessons.learner')),
             ],
             options={
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("engine", "session_key"), name="unique_lab_session_key"
-                    )
-                ],
+                'constraints': [models.UniqueConstraint(fields=('engine', 'session_key'), name='unique_lab_session_key')],
             },
         ),
     ]

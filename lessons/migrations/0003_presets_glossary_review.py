@@ -5,100 +5,67 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lessons", "0002_lab"),
+        ('lessons', '0002_lab'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="lesson",
-            name="uz_reviewed_against",
-            field=models.CharField(
-                blank=True, editable=False, max_length=64, verbose_name="Uzbek reviewed against"
-            ),
+            model_name='lesson',
+            name='uz_reviewed_against',
+            field=models.CharField(blank=True, editable=False, max_length=64, verbose_name='Uzbek reviewed against'),
         ),
         migrations.CreateModel(
-            name="GlossaryTerm",
+            name='GlossaryTerm',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("term", models.CharField(max_length=120, verbose_name="term")),
-                ("term_en", models.CharField(max_length=120, null=True, verbose_name="term")),
-                ("term_uz", models.CharField(max_length=120, null=True, verbose_name="term")),
-                ("definition", models.TextField(verbose_name="definition")),
-                ("definition_en", models.TextField(null=True, verbose_name="definition")),
-                ("definition_uz", models.TextField(null=True, verbose_name="definition")),
-                (
-                    "lesson",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="glossary_terms",
-                        to="lessons.lesson",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('term', models.CharField(max_length=120, verbose_name='term')),
+                ('term_en', models.CharField(max_length=120, null=True, verbose_name='term')),
+                ('term_uz', models.CharField(max_length=120, null=True, verbose_name='term')),
+                ('definition', models.TextField(verbose_name='definition')),
+                ('definition_en', models.TextField(null=True, verbose_name='definition')),
+                ('definition_uz', models.TextField(null=True, verbose_name='definition')),
+                ('lesson', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='glossary_terms', to='lessons.lesson')),
             ],
             options={
-                "verbose_name": "glossary term",
-                "verbose_name_plural": "glossary terms",
-                "ordering": ["term_en"],
+                'verbose_name': 'glossary term',
+                'verbose_name_plural': 'glossary terms',
+                'ordering': ['term_en'],
             },
         ),
         migrations.CreateModel(
-            name="LabPreset",
+            name='LabPreset',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("slug", models.SlugField(max_length=60)),
-                ("order", models.PositiveSmallIntegerField(default=0)),
-                ("settings", models.JSONField(default=dict)),
-                ("inputs", models.JSONField(default=dict)),
-                ("title", models.CharField(max_length=200, verbose_name="title")),
-                ("title_en", models.CharField(max_length=200, null=True, verbose_name="title")),
-                ("title_uz", models.CharField(max_length=200, null=True, verbose_name="title")),
-                ("steps", models.TextField(verbose_name="what to do")),
-                ("steps_en", models.TextField(null=True, verbose_name="what to do")),
-                ("steps_uz", models.TextField(null=True, verbose_name="what to do")),
-                ("watch", models.TextField(verbose_name="what to watch for")),
-                ("watch_en", models.TextField(null=True, verbose_name="what to watch for")),
-                ("watch_uz", models.TextField(null=True, verbose_name="what to watch for")),
-                (
-                    "lesson",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="presets",
-                        to="lessons.lesson",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('slug', models.SlugField(max_length=60)),
+                ('order', models.PositiveSmallIntegerField(default=0)),
+                ('settings', models.JSONField(default=dict)),
+                ('inputs', models.JSONField(default=dict)),
+                ('title', models.CharField(max_length=200, verbose_name='title')),
+                ('title_en', models.CharField(max_length=200, null=True, verbose_name='title')),
+                ('title_uz', models.CharField(max_length=200, null=True, verbose_name='title')),
+                ('steps', models.TextField(verbose_name='what to do')),
+                ('steps_en', models.TextField(null=True, verbose_name='what to do')),
+                ('steps_uz', models.TextField(null=True, verbose_name='what to do')),
+                ('watch', models.TextField(verbose_name='what to watch for')),
+                ('watch_en', models.TextField(null=True, verbose_name='what to watch for')),
+                ('watch_uz', models.TextField(null=True, verbose_name='what to watch for')),
+                ('lesson', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='presets', to='lessons.lesson')),
             ],
             options={
-                "verbose_name": "lab preset",
-                "verbose_name_plural": "lab presets",
-                "ordering": ["lesson__order", "order"],
+                'verbose_name': 'lab preset',
+                'verbose_name_plural': 'lab presets',
+                'ordering': ['lesson__order', 'order'],
             },
         ),
         migrations.AddField(
-            model_name="labconfig",
-            name="preset",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="lessons.labpreset",
-            ),
+            model_name='labconfig',
+            name='preset',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='lessons.labpreset'),
         ),
         migrations.AddConstraint(
-            model_name="labpreset",
-            constraint=models.UniqueConstraint(
-                fields=("lesson", "slug"), name="unique_preset_per_lesson"
-            ),
+            model_name='labpreset',
+            constraint=models.UniqueConstraint(fields=('lesson', 'slug'), name='unique_preset_per_lesson'),
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lessons", "0004_cross_site_token"),
+        ('lessons', '0004_cross_site_token'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="labexchange",
-            name="method",
-            field=models.CharField(default="POST", max_length=10),
+            model_name='labexchange',
+            name='method',
+            field=models.CharField(default='POST', max_length=10),
         ),
     ]

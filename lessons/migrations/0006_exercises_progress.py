@@ -5,138 +5,75 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lessons", "0005_exchange_method"),
+        ('lessons', '0005_exchange_method'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="learner",
-            name="resume_code",
+            model_name='learner',
+            name='resume_code',
             field=models.CharField(blank=True, max_length=12, null=True, unique=True),
         ),
         migrations.CreateModel(
-            name="Exercise",
+            name='Exercise',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("slug", models.SlugField(max_length=60)),
-                ("order", models.PositiveSmallIntegerField(default=0)),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[("lab", "lab exercise"), ("question", "question")], max_length=10
-                    ),
-                ),
-                ("check_name", models.CharField(blank=True, max_length=80)),
-                ("choices", models.JSONField(blank=True, default=list)),
-                ("answer", models.CharField(blank=True, max_length=200)),
-                ("goal", models.TextField(verbose_name="goal")),
-                ("goal_en", models.TextField(null=True, verbose_name="goal")),
-                ("goal_uz", models.TextField(null=True, verbose_name="goal")),
-                ("hints", models.TextField(blank=True, verbose_name="hints")),
-                ("hints_en", models.TextField(blank=True, null=True, verbose_name="hints")),
-                ("hints_uz", models.TextField(blank=True, null=True, verbose_name="hints")),
-                ("solution", models.TextField(blank=True, verbose_name="worked solution")),
-                (
-                    "solution_en",
-                    models.TextField(blank=True, null=True, verbose_name="worked solution"),
-                ),
-                (
-                    "solution_uz",
-                    models.TextField(blank=True, null=True, verbose_name="worked solution"),
-                ),
-                ("explanation", models.TextField(blank=True, verbose_name="explanation")),
-                (
-                    "explanation_en",
-                    models.TextField(blank=True, null=True, verbose_name="explanation"),
-                ),
-                (
-                    "explanation_uz",
-                    models.TextField(blank=True, null=True, verbose_name="explanation"),
-                ),
-                (
-                    "lesson",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="exercises",
-                        to="lessons.lesson",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('slug', models.SlugField(max_length=60)),
+                ('order', models.PositiveSmallIntegerField(default=0)),
+                ('kind', models.CharField(choices=[('lab', 'lab exercise'), ('question', 'question')], max_length=10)),
+                ('check_name', models.CharField(blank=True, max_length=80)),
+                ('choices', models.JSONField(blank=True, default=list)),
+                ('answer', models.CharField(blank=True, max_length=200)),
+                ('goal', models.TextField(verbose_name='goal')),
+                ('goal_en', models.TextField(null=True, verbose_name='goal')),
+                ('goal_uz', models.TextField(null=True, verbose_name='goal')),
+                ('hints', models.TextField(blank=True, verbose_name='hints')),
+                ('hints_en', models.TextField(blank=True, null=True, verbose_name='hints')),
+                ('hints_uz', models.TextField(blank=True, null=True, verbose_name='hints')),
+                ('solution', models.TextField(blank=True, verbose_name='worked solution')),
+                ('solution_en', models.TextField(blank=True, null=True, verbose_name='worked solution')),
+                ('solution_uz', models.TextField(blank=True, null=True, verbose_name='worked solution')),
+                ('explanation', models.TextField(blank=True, verbose_name='explanation')),
+                ('explanation_en', models.TextField(blank=True, null=True, verbose_name='explanation')),
+                ('explanation_uz', models.TextField(blank=True, null=True, verbose_name='explanation')),
+                ('lesson', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='exercises', to='lessons.lesson')),
             ],
             options={
-                "verbose_name": "exercise",
-                "verbose_name_plural": "exercises",
-                "ordering": ["lesson__order", "order"],
+                'verbose_name': 'exercise',
+                'verbose_name_plural': 'exercises',
+                'ordering': ['lesson__order', 'order'],
             },
         ),
         migrations.CreateModel(
-            name="ExerciseProgress",
+            name='ExerciseProgress',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("attempts", models.PositiveIntegerField(default=0)),
-                ("hints_shown", models.PositiveSmallIntegerField(default=0)),
-                ("passed_at", models.DateTimeField(blank=True, null=True)),
-                ("last_message", models.TextField(blank=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                (
-                    "exercise",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="progress",
-                        to="lessons.exercise",
-                    ),
-                ),
-                (
-                    "learner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="progress",
-                        to="lessons.learner",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('attempts', models.PositiveIntegerField(default=0)),
+                ('hints_shown', models.PositiveSmallIntegerField(default=0)),
+                ('passed_at', models.DateTimeField(blank=True, null=True)),
+                ('last_message', models.TextField(blank=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('exercise', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='progress', to='lessons.exercise')),
+                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='progress', to='lessons.learner')),
             ],
         ),
         migrations.CreateModel(
-            name="LabObservation",
+            name='LabObservation',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("document_cookie", models.TextField(blank=True)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "exchange",
-                    models.OneToOneField(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="observation",
-                        to="lessons.labexchange",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('document_cookie', models.TextField(blank=True)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('exchange', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='observation', to='lessons.labexchange')),
             ],
         ),
         migrations.AddConstraint(
-            model_name="exercise",
-            constraint=models.UniqueConstraint(
-                fields=("lesson", "slug"), name="unique_exercise_per_lesson"
-            ),
+            model_name='exercise',
+            constraint=models.UniqueConstraint(fields=('lesson', 'slug'), name='unique_exercise_per_lesson'),
         ),
         migrations.AddConstraint(
-            model_name="exerciseprogress",
-            constraint=models.UniqueConstraint(
-                fields=("learner", "exercise"), name="one_progress_per_exercise"
-            ),
+            model_name='exerciseprogress',
+            constraint=models.UniqueConstraint(fields=('learner', 'exercise'), name='one_progress_per_exercise'),
         ),
     ]

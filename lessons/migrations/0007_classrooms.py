@@ -7,104 +7,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lessons", "0006_exercises_progress"),
+        ('lessons', '0006_exercises_progress'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Classroom",
+            name='Classroom',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("name", models.CharField(max_length=100, verbose_name="name")),
-                (
-                    "join_code",
-                    models.CharField(
-                        default=lessons.models.new_join_code,
-                        editable=False,
-                        max_length=12,
-                        unique=True,
-                        verbose_name="join code",
-                    ),
-                ),
-                (
-                    "show_solutions",
-                    models.BooleanField(default=True, verbose_name="show worked solutions"),
-                ),
-                (
-                    "default_language",
-                    models.CharField(
-                        choices=[("en", "English"), ("uz", "Uzbek")],
-                        default="en",
-                        max_length=5,
-                        verbose_name="default language",
-                    ),
-                ),
-                ("is_open", models.BooleanField(default=True, verbose_name="open for joining")),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "instructors",
-                    models.ManyToManyField(
-                        related_name="classrooms",
-                        to=settings.AUTH_USER_MODEL,
-                        verbose_name="instructors",
-                    ),
-                ),
-                (
-                    "lessons",
-                    models.ManyToManyField(blank=True, to="lessons.lesson", verbose_name="lessons"),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('name', models.CharField(max_length=100, verbose_name='name')),
+                ('join_code', models.CharField(default=lessons.models.new_join_code, editable=False, max_length=12, unique=True, verbose_name='join code')),
+                ('show_solutions', models.BooleanField(default=True, verbose_name='show worked solutions')),
+                ('default_language', models.CharField(choices=[('en', 'English'), ('uz', 'Uzbek')], default='en', max_length=5, verbose_name='default language')),
+                ('is_open', models.BooleanField(default=True, verbose_name='open for joining')),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('instructors', models.ManyToManyField(related_name='classrooms', to=settings.AUTH_USER_MODEL, verbose_name='instructors')),
+                ('lessons', models.ManyToManyField(blank=True, to='lessons.lesson', verbose_name='lessons')),
             ],
             options={
-                "verbose_name": "classroom",
-                "verbose_name_plural": "classrooms",
-                "ordering": ["-created_at"],
+                'verbose_name': 'classroom',
+                'verbose_name_plural': 'classrooms',
+                'ordering': ['-created_at'],
             },
         ),
         migrations.CreateModel(
-            name="Membership",
+            name='Membership',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("display_name", models.CharField(max_length=40, verbose_name="name")),
-                ("joined_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "classroom",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="memberships",
-                        to="lessons.classroom",
-                    ),
-                ),
-                (
-                    "learner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="memberships",
-                        to="lessons.learner",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('display_name', models.CharField(max_length=40, verbose_name='name')),
+                ('joined_at', models.DateTimeField(auto_now_add=True)),
+                ('classroom', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='lessons.classroom')),
+                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='lessons.learner')),
             ],
             options={
-                "ordering": ["display_name"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("classroom", "learner"), name="one_membership_per_class"
-                    ),
-                    models.UniqueConstraint(
-                        fields=("classroom", "display_name"), name="unique_name_in_class"
-                    ),
-                ],
+                'ordering': ['display_name'],
+                'constraints': [models.UniqueConstraint(fields=('classroom', 'learner'), name='one_membership_per_class'), models.UniqueConstraint(fields=('classroom', 'display_name'), name='unique_name_in_class')],
             },
         ),
     ]

@@ -4,19 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lessons", "0007_classrooms"),
+        ('lessons', '0007_classrooms'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="labconfig",
-            name="cache_alias",
-            field=models.CharField(
-                choices=[("redis", "redis"), ("memcached", "memcached")],
-                default="redis",
-                max_length=20,
-                verbose_name="SESSION_CACHE_ALIAS",
-            ),
+            model_name='labconfig',
+            name='cache_alias',
+            field=models.CharField(choices=[('redis', 'redis'), ('memcached', 'memcached')], default='redis', max_length=20, verbose_name='SESSION_CACHE_ALIAS'),
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lessons", "0012_resume_generation"),
+        ('lessons', '0012_resume_generation'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="labexchange",
-            name="inputs",
+            model_name='labexchange',
+            name='inputs',
             field=models.JSONField(blank=True, default=dict),
         ),
     ]

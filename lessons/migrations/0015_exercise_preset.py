@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lessons", "0014_backfill_append_inputs"),
+        ('lessons', '0014_backfill_append_inputs'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="exercise",
-            name="preset_slug",
+            model_name='exercise',
+            name='preset_slug',
             field=models.SlugField(blank=True, max_length=60),
         ),
     ]

@@ -4,14 +4,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lessons", "0015_exercise_preset"),
+        ('lessons', '0015_exercise_preset'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="labconfig",
-            name="settings_saves",
+            model_name='labconfig',
+            name='settings_saves',
             field=models.JSONField(blank=True, default=list, editable=False),
         ),
     ]

@@ -5,56 +5,36 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lessons", "0016_lab_settings_saves"),
+        ('lessons', '0016_lab_settings_saves'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="labconfig",
-            name="browser_b_cookies",
+            model_name='labconfig',
+            name='browser_b_cookies',
             field=models.JSONField(blank=True, default=list, editable=False),
         ),
         migrations.AddField(
-            model_name="labexchange",
-            name="browser",
-            field=models.CharField(
-                choices=[("a", "Your browser"), ("b", "Browser B")], default="a", max_length=1
-            ),
+            model_name='labexchange',
+            name='browser',
+            field=models.CharField(choices=[('a', 'Your browser'), ('b', 'Browser B')], default='a', max_length=1),
         ),
         migrations.CreateModel(
-            name="LabUser",
+            name='LabUser',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("password", models.CharField(max_length=128, verbose_name="password")),
-                (
-                    "last_login",
-                    models.DateTimeField(blank=True, null=True, verbose_name="last login"),
-                ),
-                ("username", models.CharField(max_length=20, verbose_name="username")),
-                ("password_generation", models.PositiveSmallIntegerField(default=1)),
-                (
-                    "learner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="lab_users",
-                        to="lessons.learner",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('password', models.CharField(max_length=128, verbose_name='password')),
+                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
+                ('username', models.CharField(max_length=20, verbose_name='username')),
+                ('password_generation', models.PositiveSmallIntegerField(default=1)),
+                ('learner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lab_users', to='lessons.learner')),
             ],
             options={
-                "verbose_name": "lab demo user",
-                "verbose_name_plural": "lab demo users",
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("learner", "username"), name="unique_lab_username"
-                    )
-                ],
+                'verbose_name': 'lab demo user',
+                'verbose_name_plural': 'lab demo users',
+                'constraints': [models.UniqueConstraint(fields=('learner', 'username'), name='unique_lab_username')],
             },
         ),
     ]

@@ -5,20 +5,15 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lessons", "0018_exchange_number"),
+        ('lessons', '0018_exchange_number'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="sitesession",
-            name="learner",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="lessons.learner",
-            ),
+            model_name='sitesession',
+            name='learner',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='lessons.learner'),
         ),
     ]

@@ -5,35 +5,30 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lessons", "0019_site_session_learner"),
+        ('lessons', '0019_site_session_learner'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="classroom",
-            name="paused",
-            field=models.BooleanField(default=False, verbose_name="paused"),
+            model_name='classroom',
+            name='paused',
+            field=models.BooleanField(default=False, verbose_name='paused'),
         ),
         migrations.AddField(
-            model_name="classroom",
-            name="sent_preset",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="lessons.labpreset",
-            ),
+            model_name='classroom',
+            name='sent_preset',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='lessons.labpreset'),
         ),
         migrations.AddField(
-            model_name="classroom",
-            name="sent_version",
+            model_name='classroom',
+            name='sent_version',
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.AddField(
-            model_name="membership",
-            name="seen_version",
+            model_name='membership',
+            name='seen_version',
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
     ]

@@ -4,13 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("lessons", "0020_classroom_steering"),
+        ('lessons', '0020_classroom_steering'),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name="labexchange",
-            index=models.Index(fields=["learner", "created_at", "id"], name="labexchange_latest"),
+            model_name='labexchange',
+            index=models.Index(fields=['learner', 'created_at', 'id'], name='labexchange_latest'),
         ),
     ]
