@@ -87,9 +87,11 @@ def render_lesson_markdown(text: str) -> RenderedMarkdown:
     return RenderedMarkdown(html=mark_safe(html), toc=_toc_entries(converter.toc_tokens))
 
 
+@lru_cache(maxsize=1024)
 def markdown_inline(text: str) -> SafeString:
     """A short trusted Markdown text (an exercise's goal, a preset step) as inline HTML,
-    without the <p>."""
+    without the <p>. Cached on the text, as render_lesson_markdown is: the dashboard's
+    column headings render the same goals on every redraw."""
     html = markdown.markdown(text or "")
     if html.startswith("<p>") and html.endswith("</p>") and html.count("<p>") == 1:
         html = html[3:-4]

@@ -4,6 +4,7 @@ of the class's lessons, grouped by lesson, and what changed since a page's last 
 import dataclasses
 import datetime
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.db.models import Count
 from django.utils import timezone
@@ -33,8 +34,9 @@ class LessonGroup:
     columns: list[Column]
 
 
-@dataclass(frozen=True)
-class Cell:
+class Cell(NamedTuple):
+    """One learner's mark for one exercise (a tuple: a grid makes thousands)."""
+
     membership_id: int
     exercise_id: int
     state: str  # "done", "attempted" or "none"
@@ -94,36 +96,46 @@ def members_signature(membership_ids) -> str:
     return ",".join(str(pk) for pk in sorted(membership_ids))
 
 
-def _class_exercises(classroom: Classroom) -> list[Exercise]:
-    return list(
-        Exercise.objects.filter(lesson__in=classroom.course_lessons())
-        .select_related("lesson")
-        .order_by("lesson__order", "order")
+def _class_exercises(classroom: Classroom):
+    """The class's exercises, in the course's order (a queryset)."""
+    return Exercise.objects.filter(lesson__in=classroom.course_lessons()).order_by(
+        "lesson__order", "order"
     )
 
 
-def _row(membership: Membership, exercises: list[Exercise], progress: dict) -> DashboardRow:
-    cells, stuck, stuck_item, latest = [], False, None, None
-    for exercise in exercises:
-        item = progress.get((membership.learner_id, exercise.id))
+def _row(membership: Membership, exercise_ids: list[int], progress: dict) -> DashboardRow:
+    """A learner's row: a cell for every exercise of the class, with the row's summary."""
+    items = []
+    cells = []
+    for exercise_id in exercise_ids:
+        item = progress.get((membership.learner_id, exercise_id))
         if item is not None:
-            latest = max(latest, item.updated_at) if latest else item.updated_at
-        cell = _cell(membership.pk, exercise.id, item)
-        cells.append(cell)
-        if cell.state == "attempted" and item.attempts >= STUCK_AFTER_FAILED_CHECKS:
-            stuck = True
-            if stuck_item is None or item.updated_at > stuck_item.updated_at:
-                stuck_item = item
-    done = sum(1 for cell in cells if cell.state == "done")
+            items.append(item)
+        cells.append(_cell(membership.pk, exercise_id, item))
+    return dataclasses.replace(_summary(membership, items), cells=cells)
+
+
+def _summary(membership: Membership, items: list[ExerciseProgress]) -> DashboardRow:
+    """A row's totals, activity and stuck state, without its cells, from the learner's
+    progress on the class's exercises (`items`, in the class's exercise order): a row
+    costs what the learner did, not the number of exercises."""
+    stuck_items = [
+        item
+        for item in items
+        if item.passed_at is None and item.attempts >= STUCK_AFTER_FAILED_CHECKS
+    ]
+    # The latest stuck exercise says why (the first in the class's order on a tie).
+    stuck_item = max(stuck_items, key=lambda item: item.updated_at, default=None)
+    latest = max((item.updated_at for item in items), default=None)
     return DashboardRow(
         membership,
-        cells,
-        done,
-        stuck,
+        [],
+        sum(1 for item in items if item.passed_at is not None),
+        stuck_item is not None,
         stuck_message=stuck_item.last_message if stuck_item else "",
         stuck_since=stuck_item.updated_at if stuck_item else None,
         last_activity=latest or membership.joined_at,
-        started=any(cell.state != "none" for cell in cells),
+        started=any(item.passed_at is not None or item.attempts for item in items),
     )
 
 
@@ -135,22 +147,27 @@ def _cell(membership_id: int, exercise_id: int, item: ExerciseProgress | None) -
     return Cell(membership_id, exercise_id, "none", 0)
 
 
-def _progress_of(learner_ids, exercises) -> dict:
+# What a row needs of each progress item.
+ROW_FIELDS = ("learner_id", "exercise_id", "attempts", "passed_at", "updated_at", "last_message")
+
+
+def _progress_of(learner_ids, exercise_ids) -> dict:
     return {
         (item.learner_id, item.exercise_id): item
         for item in ExerciseProgress.objects.filter(
-            learner_id__in=learner_ids, exercise__in=exercises
-        )
+            learner_id__in=learner_ids, exercise_id__in=exercise_ids
+        ).only(*ROW_FIELDS)
     }
 
 
 def dashboard_for(classroom: Classroom) -> Dashboard:
     """Every member against every exercise of the class's lessons, grouped by lesson."""
     read_at = timezone.now()
-    exercises = _class_exercises(classroom)
+    exercises = list(_class_exercises(classroom).select_related("lesson"))
     memberships = list(classroom.memberships.all())
-    progress = _progress_of([membership.learner_id for membership in memberships], exercises)
-    rows = [_row(membership, exercises, progress) for membership in memberships]
+    exercise_ids = [exercise.id for exercise in exercises]
+    progress = _progress_of([membership.learner_id for membership in memberships], exercise_ids)
+    rows = [_row(membership, exercise_ids, progress) for membership in memberships]
     done_counts = [
         sum(1 for row in rows if row.cells[index].state == "done")
         for index in range(len(exercises))
@@ -184,39 +201,40 @@ class DashboardChanges:
 def dashboard_changes(
     classroom: Classroom, memberships: list[Membership], since: datetime.datetime
 ) -> DashboardChanges:
-    """What changed since `since`, in four queries however large the class; the answer
+    """What changed since `since`, in three queries however large the class; the answer
     grows with the changes, not with learners by exercises."""
     read_at = timezone.now()
-    exercises = _class_exercises(classroom)
+    exercise_ids = list(_class_exercises(classroom).values_list("id", flat=True))
     by_learner = {membership.learner_id: membership for membership in memberships}
-    changed = list(
-        ExerciseProgress.objects.filter(
-            learner_id__in=list(by_learner),
-            exercise__in=exercises,
-            updated_at__gt=since - CHANGES_OVERLAP,
-        ).only("learner_id", "exercise_id", "attempts", "passed_at")
+    members_progress = ExerciseProgress.objects.filter(
+        learner__memberships__classroom=classroom, exercise_id__in=exercise_ids
     )
-    cells = [_cell(by_learner[item.learner_id].pk, item.exercise_id, item) for item in changed]
-    rows = []
-    changed_learners = {item.learner_id for item in changed}
-    if changed_learners:
-        progress = _progress_of(changed_learners, exercises)
-        rows = [
-            _summary(by_learner[learner_id], exercises, progress)
-            for learner_id in sorted(changed_learners)
-        ]
+    cutoff = since - CHANGES_OVERLAP
+    # All the progress of the learners with a change: the changed cells, and their rows.
+    progress = members_progress.filter(
+        learner__in=members_progress.filter(updated_at__gt=cutoff).values("learner_id")
+    ).only(*ROW_FIELDS)
+    position = {exercise_id: index for index, exercise_id in enumerate(exercise_ids)}
+    items: dict[int, list[ExerciseProgress]] = {}
+    for item in sorted(progress, key=lambda item: (item.learner_id, position[item.exercise_id])):
+        # A learner who joined after `memberships` was read comes with the redrawn grid.
+        if item.learner_id in by_learner:
+            items.setdefault(item.learner_id, []).append(item)
+    cells = [
+        _cell(by_learner[learner_id].pk, item.exercise_id, item)
+        for learner_id, learner_items in items.items()
+        for item in learner_items
+        if item.updated_at > cutoff
+    ]
+    rows = [
+        _summary(by_learner[learner_id], learner_items)
+        for learner_id, learner_items in items.items()
+    ]
     counts = dict(
-        ExerciseProgress.objects.filter(
-            learner_id__in=list(by_learner), exercise__in=exercises, passed_at__isnull=False
-        )
+        members_progress.filter(passed_at__isnull=False)
         .values("exercise")
         .annotate(done=Count("id"))
         .values_list("exercise", "done")
     )
-    done_counts = [(exercise.id, counts.get(exercise.id, 0)) for exercise in exercises]
+    done_counts = [(exercise_id, counts.get(exercise_id, 0)) for exercise_id in exercise_ids]
     return DashboardChanges(cells, rows, done_counts, len(memberships), read_at)
-
-
-def _summary(membership: Membership, exercises: list[Exercise], progress: dict) -> DashboardRow:
-    """A row's totals, activity and stuck state, without its cells."""
-    return dataclasses.replace(_row(membership, exercises, progress), cells=[])

@@ -108,7 +108,10 @@ def classroom_dashboard(request: HtmxHttpRequest, classroom_id: int) -> HttpResp
     A join or a removal redraws the whole grid."""
     classroom = instructor_classroom(request, classroom_id)
     if request.htmx:
-        memberships = list(classroom.memberships.all())
+        # What a refresh needs of each member (a redrawn grid reads them again).
+        memberships = list(
+            classroom.memberships.only("id", "classroom_id", "learner_id", "joined_at")
+        )
         since = _since(request.GET.get("since", ""))
         same_members = request.GET.get("members") == members_signature(
             [membership.pk for membership in memberships]

@@ -29,12 +29,16 @@ def _record(progress: ExerciseProgress, verdict: Verdict) -> Verdict:
     return verdict
 
 
-@transaction.atomic
 def check_lab_exercise(learner: Learner, exercise: Exercise) -> Verdict:
-    """Decide a lab exercise from what the lab recorded for this learner."""
+    """Decide a lab exercise from what the lab recorded for this learner.
+
+    The lab's records are read and judged before the transaction that counts the attempt:
+    on SQLite a transaction holds the database's one write lock from its start, and every
+    learner's lab request waits for it."""
     check = load_all_checks()[exercise.check_name]
     verdict = check(Evidence.gather(learner, lab_config_for(learner)))
-    return _record(progress_for(learner, exercise), verdict)
+    with transaction.atomic():
+        return _record(progress_for(learner, exercise), verdict)
 
 
 @transaction.atomic

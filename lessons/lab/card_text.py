@@ -7,20 +7,16 @@ the lab's cuts of long values ("…[+13000 B]") are said in the reader's languag
 
 import json
 import unicodedata
-from collections.abc import Iterable
-from functools import lru_cache
-from html import escape as html_escape
 from typing import Any
 
-from django.core.signals import setting_changed
-from django.dispatch import receiver
 from django.utils.formats import localize
-from django.utils.functional import Promise
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
-from django.utils.translation import get_language, gettext, ngettext
+from django.utils.translation import ngettext
 
+# The pieces every card is printed with, shared with the dashboard's (html_text.py).
+from lessons.html_text import escaped, html, joined, translated, words  # noqa: F401
 from lessons.lab.limits import CUT_NOTE
 
 # Set-Cookie attribute names as Django writes them (the parser lowercases them).
@@ -33,24 +29,6 @@ ATTRIBUTE_LABELS = {
     "httponly": "HttpOnly",
     "samesite": "SameSite",
 }
-
-
-@lru_cache(maxsize=2048)
-def _translated_in(language: str | None, message: str) -> str:
-    return gettext(message)  # `language` is the active one: the caller just asked
-
-
-def translated(message: str) -> str:
-    """gettext(), remembered per language: every lab request's cards print the same few
-    dozen messages, and the catalogues do not change while the site runs."""
-    return _translated_in(get_language(), message)
-
-
-@receiver(setting_changed)
-def _forget_translations(*, setting: str, **kwargs) -> None:
-    # As Django forgets its own catalogues when a test changes these.
-    if setting in {"LANGUAGES", "LANGUAGE_CODE", "LOCALE_PATHS"}:
-        _translated_in.cache_clear()
 
 
 _ = translated
@@ -78,44 +56,11 @@ def as_json(value) -> str:
     return readable_cuts(json.dumps(value, ensure_ascii=False, sort_keys=True))
 
 
-def words(message: str) -> SafeString:
-    """A message from the catalogues: trusted text, printed as a template's {% translate %}
-    prints it (not escaped). mark_safe() without its check for lazy text (a message is
-    translated by the time it is printed)."""
-    return SafeString(message)
-
-
-def escaped(value: Any) -> str:
-    """Django's conditional_escape: what is already HTML stays as it is, the rest is escaped
-    as escape() does. Without its check for lazy arguments on every call, which costs more
-    than escaping the short values of a card."""
-    kind = type(value)
-    if kind is SafeString:  # most of a card's arguments: its own pieces and messages
-        return value
-    if kind is str:
-        return html_escape(value)
-    if isinstance(value, Promise):
-        value = str(value)
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html_escape(str(value))
-
-
-def html(template: str, *args: Any) -> SafeString:
-    """Django's format_html: the arguments escaped (escaped()) into a trusted template."""
-    return SafeString(template.format(*map(escaped, args)))
-
-
 def shown(value: Any) -> SafeString:
     """A value as a template shows it: localized (numbers, dates), then escaped."""
     if not isinstance(value, str):
         value = localize(template_localtime(value))
     return SafeString(escaped(value))
-
-
-def joined(parts: Iterable[Any], separator: str = "") -> SafeString:
-    """Parts escaped (what is already safe stays as it is) and joined."""
-    return SafeString(separator.join(map(escaped, parts)))
 
 
 def cut(text: Any, length: int) -> str:

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from lessons.models import Classroom, ExerciseProgress, Membership
-from lessons.tests.lab_helpers import LabLearner, answer, dashboard_url, join
+from lessons.tests.lab_helpers import LabLearner, answer, check, dashboard_url, join
 
 pytestmark = pytest.mark.django_db
 LESSON, EXERCISE = "signed-cookie-sessions", "nothing-on-the-server"
@@ -68,6 +68,39 @@ def test_a_refresh_sends_only_the_rows_that_changed(classroom, instructor):
     assert changed.count('class="cell') == 1  # the one cell that changed, not Bob's row
 
 
+def row_pieces(html: str, membership: Membership) -> list[str]:
+    """A learner's status, done count and last activity as the HTML draws them (without the
+    out-of-band attribute a refresh adds), each up to its own closing tag."""
+    pieces = []
+    for start in re.finditer(rf'<span id="(?:status|done|activity)-{membership.pk}"', html):
+        depth, position = 0, start.start()
+        for tag in re.finditer(r"<span\b|</span>", html[position:]):
+            depth += 1 if tag.group() == "<span" else -1
+            if depth == 0:
+                pieces.append(html[position : position + tag.end()])
+                break
+    return [re.sub(r' hx-swap-oob="?true"?', "", piece) for piece in pieces]
+
+
+def test_a_refresh_sums_up_a_changed_row_as_the_page_does(classroom, instructor):
+    learner = LabLearner()
+    join(learner, classroom.join_code, "Aziz")
+    state = page_state(instructor.get(dashboard_url(classroom)).content.decode())
+    answer(learner, LESSON, EXERCISE, "4")  # done
+    for _attempt in range(3):  # three checks without success: stuck
+        check(learner, "cookie-flags", "hide-from-javascript")
+    membership = Membership.objects.get()
+    changed = refresh(instructor, classroom, state)
+    page = instructor.get(dashboard_url(classroom)).content.decode()
+
+    pieces = row_pieces(changed, membership)
+    assert len(pieces) == 3
+    assert pieces == row_pieces(page, membership)
+    assert 'data-stuck="1" data-started="1"' in pieces[0] and "No lab response" in pieces[0]
+    assert 'data-done="1">1<' in pieces[1]
+    assert changed.count('class="cell') == 2  # the two exercises tried, not the whole row
+
+
 def test_a_refresh_costs_the_same_for_a_class_of_two_or_of_sixty(classroom, instructor):
     def queries_for_one_change(learner_count: int) -> int:
         Membership.objects.all().delete()
@@ -92,6 +125,7 @@ def test_a_join_redraws_the_grid_and_bad_refresh_input_redraws_too(classroom, in
     redrawn = refresh(instructor, classroom, state)
     assert redrawn.lstrip().startswith('<div id="dashboard-grid"')
     assert 'hx-swap-oob="true"' in redrawn.split(">", 1)[0] and "Malika" in redrawn
+    assert redrawn.count("hx-swap-oob") == 1  # the grid swaps as a whole
     for bad in ({"since": "yesterday", "members": "x"}, {"since": "\x00"}, {}):
         assert refresh(instructor, classroom, bad).lstrip().startswith('<div id="dashboard-grid"')
 

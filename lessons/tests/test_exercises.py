@@ -4,7 +4,9 @@ import datetime
 import re
 
 import pytest
+from django.db import connection
 
+from lessons.exercises.checks import load_all_checks
 from lessons.models import Exercise, ExerciseProgress, LabExchange, LabObservation
 from lessons.tests.lab_helpers import LabLearner, check, passed
 from lessons.tests.lab_helpers import answer as answer_exercise
@@ -185,6 +187,24 @@ def test_the_explanation_shows_after_the_third_wrong_answer(learner):
         False,
         True,
     ]
+
+
+def test_a_check_judges_the_lab_before_it_takes_the_write_lock(learner, monkeypatch):
+    """On SQLite a transaction holds the one write lock from its start: the lab records are
+    read and judged outside it, so a check never holds up the class's lab requests."""
+    checks = load_all_checks()
+    real = checks["hide-from-javascript"]
+    outside = len(connection.atomic_blocks)  # the test's own transaction
+    depths = []
+
+    def judged(evidence):
+        depths.append(len(connection.atomic_blocks))
+        return real(evidence)
+
+    monkeypatch.setitem(checks, "hide-from-javascript", judged)
+    assert "not" in check(learner, "cookie-flags", "hide-from-javascript").lower()
+    assert depths == [outside]
+    assert ExerciseProgress.objects.get(exercise__slug="hide-from-javascript").attempts == 1
 
 
 def test_a_passed_check_says_done_once(learner):
