@@ -4,6 +4,7 @@ threads on the command line; everything else is here).
     gunicorn -c tutorial/gunicorn.conf.py --bind 0.0.0.0:8000 --workers 5 --threads 1
 """
 
+import gc
 import os
 
 wsgi_app = "tutorial.wsgi:application"
@@ -18,6 +19,16 @@ graceful_timeout = 10
 # Several servers on one machine must not share ~/.gunicorn/gunicorn.ctl.
 control_socket_disable = True
 loglevel = "warning"
+
+# After this many requests a worker's modules, templates, URL patterns and catalogues are
+# loaded, and live as long as the worker: gc.freeze() moves them out of the collector's
+# reach. Otherwise every full collection walks them all again: measured in one process
+# serving lab requests, a full collection every ~2,000 requests took 126 ms (every
+# request waiting on that worker waits with it); frozen, 6 ms at most.
+FREEZE_AFTER_REQUESTS = 100
+# Each worker's own (set after the fork); not gc.get_freeze_count(), which counts the
+# frozen objects one by one.
+frozen = False
 
 LOCAL_HOSTS = {"*", "127.0.0.1", "localhost", "[::1]"}
 TRUE = {"1", "true", "yes", "on"}
@@ -76,3 +87,12 @@ def when_ready(server) -> None:
     host, port = server.address[0][:2] if server.address else ("0.0.0.0", 8000)
     text = banner(os.environ, str(host), int(port), server.cfg.workers, server.cfg.threads)
     print(text, flush=True)
+
+
+def post_request(worker, req, environ, resp) -> None:
+    """gunicorn's hook after each request: once warm, freeze what the worker keeps, once
+    (with several threads the count may pass the mark between two hooks)."""
+    global frozen
+    if not frozen and worker.nr >= FREEZE_AFTER_REQUESTS:
+        frozen = True
+        gc.freeze()
