@@ -66,6 +66,15 @@ def joined(parts: Iterable[Any], separator: str = "") -> SafeString:
     return SafeString(separator.join(map(escaped, parts)))
 
 
+OUT_OF_BAND = SafeString(' hx-swap-oob="true"')
+IN_PLACE = SafeString("")
+
+
+def oob(out_of_band: bool) -> SafeString:
+    """The attribute that makes an element an htmx out-of-band swap, or nothing."""
+    return OUT_OF_BAND if out_of_band else IN_PLACE
+
+
 def message(text: str, **values: Any) -> SafeString:
     """A catalogue message with its values escaped into it, as {% blocktranslate %} prints
     it: the message trusted, the values escaped."""

@@ -1,7 +1,6 @@
 """The instructor's dashboard, read from the database: every member against every exercise
 of the class's lessons, grouped by lesson, and what changed since a page's last reading."""
 
-import dataclasses
 import datetime
 from dataclasses import dataclass
 from typing import NamedTuple
@@ -112,13 +111,15 @@ def _row(membership: Membership, exercise_ids: list[int], progress: dict) -> Das
         if item is not None:
             items.append(item)
         cells.append(_cell(membership.pk, exercise_id, item))
-    return dataclasses.replace(_summary(membership, items), cells=cells)
+    return _summary(membership, items, cells)
 
 
-def _summary(membership: Membership, items: list[ExerciseProgress]) -> DashboardRow:
-    """A row's totals, activity and stuck state, without its cells, from the learner's
-    progress on the class's exercises (`items`, in the class's exercise order): a row
-    costs what the learner did, not the number of exercises."""
+def _summary(
+    membership: Membership, items: list[ExerciseProgress], cells: list[Cell] | None = None
+) -> DashboardRow:
+    """A row's totals, activity and stuck state (with `cells`, or without them for a
+    refresh), from the learner's progress on the class's exercises (`items`, in the class's
+    exercise order): a row costs what the learner did, not the number of exercises."""
     stuck_items = [
         item
         for item in items
@@ -129,7 +130,7 @@ def _summary(membership: Membership, items: list[ExerciseProgress]) -> Dashboard
     latest = max((item.updated_at for item in items), default=None)
     return DashboardRow(
         membership,
-        [],
+        cells or [],
         sum(1 for item in items if item.passed_at is not None),
         stuck_item is not None,
         stuck_message=stuck_item.last_message if stuck_item else "",

@@ -15,8 +15,7 @@ from django.utils.text import Truncator
 from django.utils.timezone import template_localtime
 from django.utils.translation import ngettext
 
-# The pieces every card is printed with, shared with the dashboard's (html_text.py).
-from lessons.html_text import escaped, html, joined, translated, words  # noqa: F401
+from lessons.html_text import escaped, html, translated, words
 from lessons.lab.limits import CUT_NOTE
 
 # Set-Cookie attribute names as Django writes them (the parser lowercases them).
@@ -72,14 +71,6 @@ def cut(text: Any, length: int) -> str:
             # What Truncator gives when nothing can be cut, without its look at every character.
             return normalized
     return Truncator(text).chars(length)
-
-
-OUT_OF_BAND = SafeString(' hx-swap-oob="true"')
-IN_PLACE = SafeString("")
-
-
-def oob(out_of_band: bool) -> SafeString:
-    return OUT_OF_BAND if out_of_band else IN_PLACE
 
 
 def was_note(value: SafeString | str) -> SafeString:

@@ -20,16 +20,14 @@ from typing import TYPE_CHECKING, Any
 from django.template.defaultfilters import stringformat, striptags
 from django.utils.safestring import SafeString, mark_safe
 
+from lessons.html_text import html, joined, words
+from lessons.html_text import translated as _
 from lessons.lab.card_text import (
     as_json,
     cut,
-    html,
-    joined,
     readable_cuts,
     shown,
-    words,
 )
-from lessons.lab.card_text import translated as _
 from lessons.lab.cookie_card import cookie_headers, cookie_set
 from lessons.lab.store_card import store_card_of
 from lessons.markdown_rendering import markdown_inline

@@ -10,18 +10,15 @@ from typing import Any
 
 from django.utils.safestring import SafeString, mark_safe
 
+from lessons.html_text import html, joined, oob, words
+from lessons.html_text import translated as _
 from lessons.lab.card_text import (
     ATTRIBUTE_LABELS,
-    html,
-    joined,
-    oob,
     readable_cuts,
     shown,
     was_code,
     was_note,
-    words,
 )
-from lessons.lab.card_text import translated as _
 
 CHECK = mark_safe('<span aria-hidden="true">✓</span>')
 

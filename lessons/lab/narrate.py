@@ -10,8 +10,8 @@ from typing import Any
 from django.utils.translation import ngettext
 
 from lessons.engines import engine_name_of
+from lessons.html_text import translated as _
 from lessons.lab.actions import ACTIONS
-from lessons.lab.card_text import translated as _
 from lessons.lab.cookies import cookie_pairs
 from lessons.lab.store import RECORD_PARTS
 

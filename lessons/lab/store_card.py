@@ -9,19 +9,15 @@ from collections.abc import Sequence
 
 from django.utils.safestring import SafeString, mark_safe
 
+from lessons.html_text import escaped, html, joined, oob, words
+from lessons.html_text import translated as _
 from lessons.lab.card_text import (
     as_json,
     cut,
-    escaped,
-    html,
-    joined,
-    oob,
     readable_cuts,
     shown,
     was_code,
-    words,
 )
-from lessons.lab.card_text import translated as _
 from lessons.lab.notes import signed_cookie_problem
 from lessons.lab.store_view import StoreRow, StoreSection, login_keys, store_sections
 

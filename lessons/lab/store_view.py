@@ -12,7 +12,7 @@ from typing import Any
 
 from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
 
-from lessons.lab.card_text import translated as _
+from lessons.html_text import translated as _
 from lessons.lab.store import RECORD_PARTS
 
 

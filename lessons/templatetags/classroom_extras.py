@@ -7,21 +7,18 @@ from django.utils.safestring import SafeString
 from django.utils.timesince import timesince
 
 from lessons.classroom.dashboard import Cell, DashboardChanges, DashboardRow
-from lessons.html_text import html, joined, message
+from lessons.html_text import html, joined, message, oob
 from lessons.html_text import translated as _
 
 register = template.Library()
 
-OOB = SafeString(" hx-swap-oob=true")
-NO_OOB = SafeString("")
-
 
 @register.simple_tag
-def dashboard_cell(cell: Cell, oob: bool = False) -> SafeString:
+def dashboard_cell(cell: Cell, out_of_band: bool = False) -> SafeString:
     """One learner's mark for one exercise: a tick when done, N and a times sign for N checks
     without success, a dot when not started.
-    With `oob`, as an htmx out-of-band swap of the cell on the page."""
-    swap = OOB if oob else NO_OOB
+    With `out_of_band`, as an htmx out-of-band swap of the cell on the page."""
+    swap = oob(out_of_band)
     if cell.state == "done":
         return html(
             '<span id="{}" class="cell cell--done"{}>✓<span class="visually-hidden"> {}</span></span>',
@@ -47,7 +44,7 @@ def dashboard_cells(row: DashboardRow) -> SafeString:
 
 
 @register.simple_tag
-def dashboard_row_status(row: DashboardRow, oob: bool = False, now=None) -> SafeString:
+def dashboard_row_status(row: DashboardRow, out_of_band: bool = False, now=None) -> SafeString:
     """Beside the learner's name: "stuck", for how long and the last failed check's message."""
     reason = ""
     if row.stuck:
@@ -63,31 +60,31 @@ def dashboard_row_status(row: DashboardRow, oob: bool = False, now=None) -> Safe
         row.membership.pk,
         int(row.stuck),
         int(row.started),
-        OOB if oob else NO_OOB,
+        oob(out_of_band),
         reason,
     )
 
 
 @register.simple_tag
-def dashboard_row_done(row: DashboardRow, oob: bool = False) -> SafeString:
+def dashboard_row_done(row: DashboardRow, out_of_band: bool = False) -> SafeString:
     """How many of the class's exercises the learner has done."""
     return html(
         '<span id="done-{}" data-done="{}"{}>{}</span>',
         row.membership.pk,
         row.done,
-        OOB if oob else NO_OOB,
+        oob(out_of_band),
         row.done,
     )
 
 
 @register.simple_tag
-def dashboard_row_activity(row: DashboardRow, oob: bool = False, now=None) -> SafeString:
+def dashboard_row_activity(row: DashboardRow, out_of_band: bool = False, now=None) -> SafeString:
     """How long ago the learner last did something with an exercise (or joined)."""
     return html(
         '<span id="activity-{}" data-at="{}" class="small"{}>{}</span>',
         row.membership.pk,
         row.last_activity.isoformat(),
-        OOB if oob else NO_OOB,
+        oob(out_of_band),
         message(_("%(time)s ago"), time=timesince(row.last_activity, now)),
     )
 
@@ -100,18 +97,27 @@ def dashboard_changes(changes: DashboardChanges) -> SafeString:
     parts = []
     for row in changes.rows:
         parts += [
-            dashboard_row_status(row, oob=True, now=now),
-            dashboard_row_done(row, oob=True),
-            dashboard_row_activity(row, oob=True, now=now),
+            dashboard_row_status(row, out_of_band=True, now=now),
+            dashboard_row_done(row, out_of_band=True),
+            dashboard_row_activity(row, out_of_band=True, now=now),
         ]
-    parts += [dashboard_cell(cell, oob=True) for cell in changes.cells]
+    parts += [dashboard_cell(cell, out_of_band=True) for cell in changes.cells]
     parts += [
-        html(
-            '<span id="done-count-{}" data-testid="done-count" hx-swap-oob="true">{}/{}</span>',
-            exercise_id,
-            count,
-            changes.learner_count,
-        )
+        dashboard_done_count(exercise_id, count, changes.learner_count, out_of_band=True)
         for exercise_id, count in changes.done_counts
     ]
     return joined(parts)
+
+
+@register.simple_tag
+def dashboard_done_count(
+    exercise_id: int, count: int, learner_count: int, out_of_band: bool = False
+) -> SafeString:
+    """How many of the class have done an exercise, under its column."""
+    return html(
+        '<span id="done-count-{}" data-testid="done-count"{}>{}/{}</span>',
+        exercise_id,
+        oob(out_of_band),
+        count,
+        learner_count,
+    )

@@ -6,7 +6,8 @@ from django.utils.translation import override
 from hypothesis import given
 from hypothesis import strategies as st
 
-from lessons.lab.card_text import cut, html, readable_cuts
+from lessons.html_text import html
+from lessons.lab.card_text import cut, readable_cuts
 
 # Letters, accents that combine with the letter before, a letter that NFC splits in two
 # (Tibetan GHA), and the lab's own cut mark.
