@@ -461,3 +461,23 @@ def test_the_load_script_runs_a_small_class_against_a_real_server(servers):
     assert ", 0 errors." in result.stdout, result.stdout
     for endpoint in ("lab action", "exercise check", "dashboard", "join"):
         assert re.search(rf"\| {endpoint} \| [1-9]\d* \| 0 \|", result.stdout), result.stdout
+
+
+def test_postgresql_commits_wait_for_the_disk_only_when_told(servers):
+    """The site's connections to PostgreSQL commit as SQLite's do here (synchronous_commit
+    off, synchronous=NORMAL), unless DATABASE_DURABLE_COMMITS says otherwise."""
+    first, _second = servers
+    show = (
+        "from django.db import connection; cursor = connection.cursor(); "
+        "cursor.execute('SHOW synchronous_commit'); print(cursor.fetchone()[0])"
+    )
+    answers = []
+    for durable in ("", "1"):
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-v", "0", "-c", show],
+            cwd=BASE_DIR, env={**first.env, "DATABASE_DURABLE_COMMITS": durable},
+            capture_output=True, text=True, timeout=60, check=False,
+        )  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        answers.append(result.stdout.strip())
+    assert answers == ["off", "on"]

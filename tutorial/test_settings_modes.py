@@ -158,6 +158,29 @@ def test_a_new_sqlite_database_is_readable_by_its_owner_only(tmp_path):
         assert path.stat().st_mode & 0o777 == 0o600, path
 
 
+SHOW_SQLITE_SYNCHRONOUS = (
+    "from django.db import connection; cursor = connection.cursor(); "
+    "cursor.execute('PRAGMA synchronous'); print(cursor.fetchone()[0])"
+)
+
+
+def test_sqlite_commits_wait_for_the_disk_only_when_told(tmp_path):
+    env = {"DJANGO_DEBUG": "1", "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}"}
+    by_default = manage("shell", "-v", "0", "-c", SHOW_SQLITE_SYNCHRONOUS, env_overrides=env)
+    durable = manage(
+        "shell",
+        "-v",
+        "0",
+        "-c",
+        SHOW_SQLITE_SYNCHRONOUS,
+        env_overrides={**env, "DATABASE_DURABLE_COMMITS": "1"},
+    )
+    # SQLite's numbers: 1 is NORMAL (in WAL mode, a commit does not wait for the disk), 2 FULL.
+    assert (by_default.stdout.strip(), durable.stdout.strip()) == ("1", "2"), (
+        by_default.stderr + durable.stderr
+    )
+
+
 def test_over_https_the_site_cookies_carry_the_host_prefix():
     check = (
         "from django.conf import settings; "
