@@ -51,8 +51,7 @@ LOG_LEVEL = os.environ.get("DJANGO_LOG_LEVEL", "INFO")
 # Data and servers
 DATABASE_URL = os.environ.get("DATABASE_URL", "")  # e.g. postgres://...; default SQLite in var/
 DATABASE_CONN_MAX_AGE = env_int("DATABASE_CONN_MAX_AGE", 60)  # seconds a connection is kept
-# 1: a commit returns once it is on disk. 0 (default): once it is in the database's log,
-# flushed a moment later; a power cut can lose the last moment's commits, never corrupt.
+# 1: each commit waits for the disk; 0: a power cut can lose the last moment's commits.
 DATABASE_DURABLE_COMMITS = env_bool("DATABASE_DURABLE_COMMITS", default=False)
 # The Redis of the lab's cache engines and redis_json; default: make run's private one.
 REDIS_URL = os.environ.get("REDIS_URL") or f"unix://{REDIS_SOCKET}"
@@ -166,6 +165,8 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# How SQLite and PostgreSQL commit: with durable commits, each waits for the disk.
+SYNCHRONOUS = ("FULL", "on") if DATABASE_DURABLE_COMMITS else ("NORMAL", "off")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several learners write at once (lab requests record a timeline): WAL lets
     # readers go on during a write, IMMEDIATE takes the write lock at the start
@@ -174,21 +175,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous="
-        + ("FULL;" if DATABASE_DURABLE_COMMITS else "NORMAL;"),
+        "init_command": f"PRAGMA journal_mode=WAL; PRAGMA synchronous={SYNCHRONOUS[0]};",
     }
-    # Tests get a database file too: the browser tests' live server answers
-    # several requests at once, and an in-memory database shared between
-    # threads fails them with "database table is locked" instead of waiting.
+    # Tests get a database file too: the browser tests' live server answers several requests
+    # at once, and an in-memory database fails them with "database table is locked".
     DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")}
     if DATABASES["default"]["NAME"] != ":memory:":
         private_file(DATABASES["default"]["NAME"])
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # As SQLite's synchronous=NORMAL above: without durable commits a commit does not wait
-    # for the disk (synchronous_commit off), which every lab request's writes would.
-    options = DATABASES["default"].setdefault("OPTIONS", {})
-    commits = "on" if DATABASE_DURABLE_COMMITS else "off"
-    options["options"] = f"{options.get('options', '')} -c synchronous_commit={commits}".strip()
+    options = DATABASES["default"].setdefault("OPTIONS", {})  # any from DATABASE_URL kept
+    options["options"] = f"{options.get('options', '')} -c synchronous_commit={SYNCHRONOUS[1]}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # REDIS_URL (above): the private Redis of `make run` unless it says otherwise.
