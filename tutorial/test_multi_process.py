@@ -259,10 +259,9 @@ def _two_servers(database_url, workdir, backing):
     env = {
         key: value
         for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "LAB_", "GUNICORN_", "EXERCISE_"))
+        if not key.startswith(("DJANGO_", "LAB_", "GUNICORN_", "EXERCISE_", "DATABASE_"))
         and key
         not in {
-            "DATABASE_URL",
             "REDIS_URL",
             "MEMCACHED_LOCATION",
             "PORT",
